@@ -1,0 +1,30 @@
+#pragma once
+// Binds JSON and YAML documents as CEL values without converting them first:
+// maps and lists are read through the document on demand.
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/cel/common/value.h"
+
+namespace stagegate::cel {
+
+// Returns a value that refers to `document` (borrowed: the document must
+// outlive every use of the value). Objects become maps with string keys,
+// arrays lists, numbers int (integral, in int64 range), uint (integral above
+// int64) or double, strings, booleans and null as themselves.
+Value JsonValue(const nlohmann::json& document);
+
+// Converts a CEL value to JSON for printing (the CLI's output). Timestamps and
+// durations become their RFC 3339 / "1.5s" strings, bytes base64, NaN and
+// infinities the strings "NaN", "Infinity", "-Infinity". Errors and unknowns
+// are not data: the caller handles them first.
+nlohmann::json ValueToJson(const Value& value);
+
+// Parses YAML text into JSON (so that YAML inputs bind like JSON ones).
+// On a syntax error returns false with `error` set to "line L, column C: reason".
+bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* error);
+
+}  // namespace stagegate::cel
