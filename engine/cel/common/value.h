@@ -200,6 +200,12 @@ class Value {
 
   // Errors and unknowns.
   const std::string& ErrorMessage() const;       // requires IsError()
+  // Byte offset in the expression source of the node where the error arose,
+  // or -1 when unknown. The interpreter sets it on errors that leave a call,
+  // select or index step without one, so that the CLI can point at the cause.
+  int32_t ErrorOffset() const;                   // requires IsError()
+  // Returns a copy of this error value located at `offset` (only if it has no location yet).
+  Value WithErrorOffset(int32_t offset) const;   // requires IsError()
   const std::string& UnknownAttribute() const;   // requires IsUnknown()
 
   // Returns the value's CEL type name, as `type(v)` would denote it.
@@ -227,6 +233,8 @@ class Value {
     const void* data;
   };
   union Payload {
+    // Explicit: Timestamp's member initialisers would otherwise delete the union's constructor.
+    Payload() : i(0) {}
     bool b;
     int64_t i;
     uint64_t u;
@@ -266,5 +274,70 @@ class MapBuilder {
  private:
   std::vector<std::pair<Value, Value>> entries_;
 };
+
+// Copies and moves are inline: they sit on every evaluation step.
+inline Value::Value(const Value& other) : kind_(other.kind_), payload_(other.payload_), owner_(other.owner_) {
+  if (owner_ != nullptr) owner_->Ref();
+}
+inline Value::Value(Value&& other) noexcept : kind_(other.kind_), payload_(other.payload_), owner_(other.owner_) {
+  other.owner_ = nullptr;
+  other.kind_ = ValueKind::kNull;
+}
+inline Value& Value::operator=(const Value& other) {
+  if (other.owner_ != nullptr) other.owner_->Ref();
+  if (owner_ != nullptr) owner_->Unref();
+  kind_ = other.kind_;
+  payload_ = other.payload_;
+  owner_ = other.owner_;
+  return *this;
+}
+inline Value& Value::operator=(Value&& other) noexcept {
+  if (this != &other) {
+    if (owner_ != nullptr) owner_->Unref();
+    kind_ = other.kind_;
+    payload_ = other.payload_;
+    owner_ = other.owner_;
+    other.owner_ = nullptr;
+    other.kind_ = ValueKind::kNull;
+  }
+  return *this;
+}
+inline Value Value::Bool(bool b) {
+  Value v;
+  v.kind_ = ValueKind::kBool;
+  v.payload_.i = 0;
+  v.payload_.b = b;
+  return v;
+}
+inline Value Value::Int(int64_t i) {
+  Value v;
+  v.kind_ = ValueKind::kInt;
+  v.payload_.i = i;
+  return v;
+}
+inline Value Value::Uint(uint64_t u) {
+  Value v;
+  v.kind_ = ValueKind::kUint;
+  v.payload_.u = u;
+  return v;
+}
+inline Value Value::Double(double d) {
+  Value v;
+  v.kind_ = ValueKind::kDouble;
+  v.payload_.d = d;
+  return v;
+}
+inline Value Value::BorrowedString(std::string_view s) {
+  Value v;
+  v.kind_ = ValueKind::kString;
+  v.payload_.str = {s.data(), s.size()};
+  return v;
+}
+inline Value Value::BorrowedBytes(std::string_view b) {
+  Value v;
+  v.kind_ = ValueKind::kBytes;
+  v.payload_.str = {b.data(), b.size()};
+  return v;
+}
 
 }  // namespace stagegate::cel
