@@ -14,18 +14,7 @@
 
 #include "engine/cel/bindings/json_value.h"
 #include "engine/cel/cel.h"
-
-namespace {
-std::atomic<int64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/support/counting_new.h"
 
 namespace stagegate::cel {
 namespace {
@@ -105,12 +94,12 @@ void BM_CelEvaluate(benchmark::State& state) {
     state.SkipWithError(("unexpected result: " + check.DebugString()).c_str());
     return;
   }
-  const int64_t before = g_allocations.load();
+  const int64_t before = stagegate::testing::AllocationCount();
   for (auto _ : state) {
     Value v = compiled.program->Evaluate(activation);
     benchmark::DoNotOptimize(v);
   }
-  const int64_t allocations = g_allocations.load() - before;
+  const int64_t allocations = stagegate::testing::AllocationCount() - before;
   state.counters["allocs_per_eval"] =
       benchmark::Counter(static_cast<double>(allocations) / static_cast<double>(state.iterations()));
   state.SetLabel(c.name);

@@ -48,8 +48,6 @@ std::string Describe(const cel::Value& value) {
   return std::string(value.TypeName()) + " " + value.DebugString();
 }
 
-std::string TypeDescription(const nlohmann::json& deduced) { return deduced.dump(); }
-
 Outcome RunTest(const nlohmann::json& test) {
   cel::Environment env = cel::Environment::Standard();
   env.options().container = test.value("container", "");

@@ -1,0 +1,95 @@
+#include "engine/cel/bindings/json_value.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "engine/cel/cel.h"
+
+namespace stagegate::cel {
+namespace {
+
+TEST(JsonValueTest, NumbersAndScalars) {
+  nlohmann::json doc = nlohmann::json::parse(
+      R"({"i": -3, "u": 18446744073709551615, "small": 5, "d": 1.5, "s": "x", "b": true, "n": null})");
+  Value v = JsonValue(doc);
+  ASSERT_TRUE(v.IsMap());
+  EXPECT_EQ(v.MapFindField("i")->GetInt(), -3);
+  EXPECT_TRUE(v.MapFindField("small")->IsInt());  // non-negative integers in int64 range are ints
+  EXPECT_TRUE(v.MapFindField("u")->IsUint());
+  EXPECT_EQ(v.MapFindField("d")->GetDouble(), 1.5);
+  EXPECT_EQ(v.MapFindField("s")->GetString(), "x");
+  EXPECT_TRUE(v.MapFindField("b")->GetBool());
+  EXPECT_TRUE(v.MapFindField("n")->IsNull());
+  EXPECT_FALSE(v.MapFindField("missing").has_value());
+  EXPECT_FALSE(v.MapFind(Value::Int(1)).has_value());
+  EXPECT_EQ(v.MapSize(), 7u);
+}
+
+TEST(JsonValueTest, BorrowsStrings) {
+  nlohmann::json doc = nlohmann::json::parse(R"({"s": "hello"})");
+  Value s = *JsonValue(doc).MapFindField("s");
+  EXPECT_EQ(s.GetString().data(), doc["s"].get_ref<const std::string&>().data());
+}
+
+TEST(JsonValueTest, ListsAndEquality) {
+  nlohmann::json doc = nlohmann::json::parse(R"([1, [2, 3], {"a": 1}])");
+  Value v = JsonValue(doc);
+  ASSERT_TRUE(v.IsList());
+  EXPECT_EQ(v.ListSize(), 3u);
+  EXPECT_TRUE(ValuesEqual(v.ListGet(1), Value::ListOf({Value::Int(2), Value::Uint(3)})));
+  EXPECT_TRUE(ValuesEqual(v.ListGet(2), Value::MapOf({{Value::String("a"), Value::Double(1.0)}})));
+  EXPECT_EQ(v.DebugString(), R"([1, [2, 3], {"a": 1}])");
+}
+
+TEST(JsonValueTest, EvaluatesInExpressions) {
+  nlohmann::json doc = nlohmann::json::parse(R"({"items": [{"n": 1}, {"n": 5}], "name": "a"})");
+  Environment env = Environment::Standard();
+  env.options().type_check = false;
+  CompileResult compiled = Compile(env, Source("doc.items.filter(i, i.n > 2).map(i, i.n) == [5] && doc.name == 'a'"));
+  ASSERT_TRUE(compiled.ok());
+  MapActivation vars;
+  vars.Bind("doc", JsonValue(doc));
+  EXPECT_EQ(compiled.program->Evaluate(vars).DebugString(), "true");
+  CompileResult missing = Compile(env, Source("doc.nope"));
+  EXPECT_EQ(missing.program->Evaluate(vars).DebugString(), "error: no such key: nope");
+}
+
+TEST(ValueToJsonTest, Converts) {
+  Value v = Value::MapOf({{Value::String("a"), Value::ListOf({Value::Int(1), Value::Uint(2), Value::Double(0.5)})},
+                          {Value::String("b"), Value::Bytes("hi")},
+                          {Value::String("nan"), Value::Double(std::nan(""))},
+                          {Value::String("t"), Value::TimestampOf({0, 0})},
+                          {Value::String("d"), Value::DurationOf({1500000000})}});
+  EXPECT_EQ(ValueToJson(v).dump(),
+            R"({"a":[1,2,0.5],"b":"aGk=","d":"1.5s","nan":"NaN","t":"1970-01-01T00:00:00Z"})");
+}
+
+TEST(YamlToJsonTest, ScalarsFollowPlainStyle) {
+  nlohmann::json out;
+  std::string error;
+  ASSERT_TRUE(YamlToJson("a: 1\nb: '1'\nc: 1.5\nd: true\ne: \"true\"\nf: ~\ng: text\nh: [1, x]\ni: 18446744073709551615\n",
+                         &out, &error))
+      << error;
+  EXPECT_EQ(out["a"], 1);
+  EXPECT_TRUE(out["a"].is_number_integer());
+  EXPECT_EQ(out["b"], "1");
+  EXPECT_EQ(out["c"], 1.5);
+  EXPECT_EQ(out["d"], true);
+  EXPECT_EQ(out["e"], "true");
+  EXPECT_TRUE(out["f"].is_null());
+  EXPECT_EQ(out["g"], "text");
+  EXPECT_EQ(out["h"].dump(), R"([1,"x"])");
+  EXPECT_TRUE(out["i"].is_number_unsigned());
+}
+
+TEST(YamlToJsonTest, ReportsSyntaxErrorsWithPosition) {
+  nlohmann::json out;
+  std::string error;
+  EXPECT_FALSE(YamlToJson("a: [1, 2\nb: 3\n", &out, &error));
+  EXPECT_EQ(error.rfind("line ", 0), 0u) << error;
+  EXPECT_NE(error.find(", column "), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace stagegate::cel
