@@ -58,8 +58,8 @@ int RunEval(const EvalArguments& args) {
     if (!document->is_object()) {
       std::cerr << fmt::format(
           "error: {}: the document must be a mapping of variable names to values (its top-level keys become "
-          "variables), but it is a {}\n",
-          args.input_path, document->type_name());
+          "variables), but it is {}\n",
+          args.input_path, document->is_array() ? "a list" : fmt::format("a {}", document->type_name()));
       return 2;
     }
     for (const auto& [key, value] : document->items()) bindings.emplace_back(key, &value);
@@ -90,11 +90,11 @@ int RunEval(const EvalArguments& args) {
   cel::Source source(args.expression, "<expression>");
   cel::CompileResult compiled = cel::Compile(env, source);
   if (!compiled.ok()) {
-    std::cerr << cel::FormatDiagnostics(source, compiled.diagnostics);
+    std::cerr << cel::FormatDiagnostics(source, compiled.diagnostics) << "\n";
     return 2;
   }
   for (const cel::Diagnostic& d : compiled.diagnostics) {
-    std::cerr << cel::FormatDiagnostic(source, d);  // warnings
+    std::cerr << cel::FormatDiagnostic(source, d) << "\n";  // warnings
   }
 
   cel::EvalContext context(activation, env.options().eval_limits);
@@ -103,7 +103,7 @@ int RunEval(const EvalArguments& args) {
   if (result.IsError()) {
     cel::Diagnostic diagnostic{"CEL300", "evaluation failed: " + result.ErrorMessage(),
                                result.ErrorOffset() >= 0 ? result.ErrorOffset() : 0, cel::Severity::kError};
-    std::cerr << cel::FormatDiagnostic(source, diagnostic);
+    std::cerr << cel::FormatDiagnostic(source, diagnostic) << "\n";
     return 2;
   }
   if (result.IsUnknown()) {

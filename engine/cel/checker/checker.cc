@@ -23,7 +23,7 @@ constexpr char kTypeError[] = "CEL104";
 
 // Deeper trees than this are refused rather than risking the stack; the
 // parser's own nesting limit keeps real expressions far below it.
-constexpr int kMaxCheckDepth = 3000;
+constexpr int kMaxCheckDepth = 1000;  // the parser already caps trees at 250 levels
 
 // Returns the type denoted by a type identifier such as `int` or
 // `google.protobuf.Timestamp`, or nullopt for other names.

@@ -63,6 +63,13 @@ struct Comprehension {
 };
 
 struct Expr {
+  Expr() = default;
+  Expr(Expr&&) = default;
+  Expr& operator=(Expr&&) = default;
+  // Destroys the subtree iteratively, so that no tree, however deep, can
+  // overflow the stack when it is freed.
+  ~Expr();
+
   int64_t id = 0;
   int32_t offset = 0;
   ExprKind kind = ExprKind::kConstant;

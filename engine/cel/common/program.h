@@ -8,6 +8,11 @@
 namespace stagegate::cel {
 
 // A planned expression. Immutable; Evaluate may be called from many threads at once.
+//
+// Lifetime: a result may borrow from the program's constants and from the
+// documents bound in the activation (that is what makes evaluation free of
+// allocations). Use it while both are alive, or copy what must outlive them
+// (for example by rendering it, or with ValueToJson).
 class Program {
  public:
   virtual ~Program() = default;

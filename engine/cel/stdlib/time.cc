@@ -235,7 +235,8 @@ std::optional<Timestamp> ParseTimestamp(std::string_view text, std::string* erro
     } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
       bool negative = text[pos] == '-';
       ++pos;
-      int offset_hours, offset_minutes;
+      int offset_hours = 0;
+      int offset_minutes = 0;
       ok = ReadDigits(text, pos, 2, offset_hours) && Expect(text, pos, ':') &&
            ReadDigits(text, pos, 2, offset_minutes) && offset_hours < 24 && offset_minutes < 60;
       offset = (offset_hours * 3600 + offset_minutes * 60) * (negative ? -1 : 1);

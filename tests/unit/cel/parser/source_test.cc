@@ -85,5 +85,17 @@ TEST(Diagnostic, CaretCountsCodePoints) {
             "........^");
 }
 
+TEST(Diagnostic, LongLinesShowAWindowAroundTheCaret) {
+  std::string text = std::string(150, 'a') + "#" + std::string(150, 'b');
+  Source s(text);
+  std::string formatted = FormatDiagnostic(s, {"CEL001", "bad", 150, Severity::kError});
+  // 50 code points before the caret are kept, the rest cut on both sides.
+  EXPECT_EQ(formatted, "<input>:1:151: error CEL001: bad\n | ..." + std::string(50, 'a') + "#" +
+                           std::string(49, 'b') + "...\n | " + std::string(53, '.') + "^");
+  // Short lines are shown whole.
+  EXPECT_EQ(FormatDiagnostic(Source("x #"), {"CEL001", "bad", 2, Severity::kError}),
+            "<input>:1:3: error CEL001: bad\n | x #\n | ..^");
+}
+
 }  // namespace
 }  // namespace stagegate::cel

@@ -1,4 +1,6 @@
 #include <atomic>
+#include <memory>
+#include <vector>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -15,6 +17,14 @@ struct Options {
   EvalLimits limits;
 };
 
+// Results may borrow from their program's constants (the documented lifetime
+// rule of Program::Evaluate), so the programs compiled here live as long as
+// the test binary.
+std::vector<std::unique_ptr<Program>>& KeptPrograms() {
+  static auto* programs = new std::vector<std::unique_ptr<Program>>();
+  return *programs;
+}
+
 Value Eval(const std::string& expr, const MapActivation& vars = {}, Options options = {}) {
   Environment env = Environment::Standard();
   env.options().type_check = options.check;
@@ -26,7 +36,9 @@ Value Eval(const std::string& expr, const MapActivation& vars = {}, Options opti
     for (const Diagnostic& d : compiled.diagnostics) message += " " + d.code + " " + d.message;
     return Value::Error(message);
   }
-  return compiled.program->Evaluate(vars);
+  Value result = compiled.program->Evaluate(vars);
+  KeptPrograms().push_back(std::move(compiled.program));
+  return result;
 }
 
 std::string Show(const std::string& expr, const MapActivation& vars = {}, Options options = {}) {
