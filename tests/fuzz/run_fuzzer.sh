@@ -3,7 +3,7 @@
 # Fails on any crash, leak or sanitizer report (libFuzzer exits non-zero).
 #   run_fuzzer.sh BINARY CORPUS_DIR SECONDS
 set -euo pipefail
-binary=$1 corpus=$2 seconds=$3
+binary=$(realpath -m "$1") corpus=$2 seconds=$3
 if [ ! -x "$binary" ]; then
   echo "fuzz target $binary is not built; build it with: cmake --preset fuzz && cmake --build --preset fuzz" >&2
   exit 1

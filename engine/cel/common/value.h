@@ -307,22 +307,26 @@ inline Value::Value(Value&& other) noexcept : kind_(other.kind_), owner_(other.o
   other.owner_ = nullptr;
   other.kind_ = ValueKind::kNull;
 }
+// `other` may live inside the storage this value owns (`v = v.OptionalValue()`),
+// so both assignments read `other` completely before releasing the old owner.
 inline Value& Value::operator=(const Value& other) {
+  const RefCounted* old_owner = owner_;
   if (other.owner_ != nullptr) other.owner_->Ref();
-  if (owner_ != nullptr) owner_->Unref();
   kind_ = other.kind_;
   CopyPayload(payload_, other.payload_);
   owner_ = other.owner_;
+  if (old_owner != nullptr) old_owner->Unref();
   return *this;
 }
 inline Value& Value::operator=(Value&& other) noexcept {
   if (this != &other) {
-    if (owner_ != nullptr) owner_->Unref();
+    const RefCounted* old_owner = owner_;
     kind_ = other.kind_;
     CopyPayload(payload_, other.payload_);
     owner_ = other.owner_;
     other.owner_ = nullptr;
     other.kind_ = ValueKind::kNull;
+    if (old_owner != nullptr) old_owner->Unref();
   }
   return *this;
 }

@@ -210,3 +210,28 @@ TEST(HostObjectTest, ExposedAsLazyMap) {
 
 }  // namespace
 }  // namespace stagegate::cel
+
+namespace stagegate::cel {
+namespace {
+
+// Regression (found by the evaluator fuzz target): assigning a value from
+// storage that the value itself owns must not free that storage first.
+TEST(ValueTest, AssignFromOwnInterior) {
+  Value v = Value::OptionalOf(Value::String(std::string(64, 'x')));
+  v = v.OptionalValue();
+  ASSERT_TRUE(v.IsString());
+  EXPECT_EQ(v.GetString(), std::string(64, 'x'));
+
+  Value w = Value::OptionalOf(Value::ListOf({Value::Int(1), Value::Int(2)}));
+  Value inner = w.OptionalValue();
+  w = std::move(inner);
+  ASSERT_TRUE(w.IsList());
+  EXPECT_EQ(w.ListSize(), 2u);
+
+  Value list = Value::ListOf({Value::String(std::string(40, 'y'))});
+  list = list.ListGet(0);
+  EXPECT_EQ(list.GetString(), std::string(40, 'y'));
+}
+
+}  // namespace
+}  // namespace stagegate::cel
