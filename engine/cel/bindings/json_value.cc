@@ -14,6 +14,11 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Compares lengths and first bytes inline before calling memcmp.
+bool SameKey(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+}
+
 // One adapter object per container kind serves every node of every document:
 // the value's data pointer is the nlohmann node itself, so binding and
 // traversing allocate nothing.
@@ -21,12 +26,16 @@ class JsonListAccess final : public ListAccess {
  public:
   size_t Size(const void* data) const override { return static_cast<const Json*>(data)->size(); }
   Value Get(const void* data, size_t index) const override {
-    return JsonValue((*static_cast<const Json*>(data))[index]);
+    // The caller checked the index; skip operator[]'s type check.
+    return JsonValue(static_cast<const Json*>(data)->get_ref<const Json::array_t&>()[index]);
   }
 };
 
 class JsonMapAccess final : public MapAccess {
  public:
+  // Objects up to this size are scanned rather than searched.
+  static constexpr size_t kLinearScanLimit = 8;
+
   size_t Size(const void* data) const override { return static_cast<const Json*>(data)->size(); }
   std::optional<Value> Find(const void* data, const Value& key) const override {
     if (!key.IsString()) return std::nullopt;  // JSON objects have string keys only
@@ -35,6 +44,15 @@ class JsonMapAccess final : public MapAccess {
   std::optional<Value> FindField(const void* data, std::string_view field) const override {
     const Json& object = *static_cast<const Json*>(data);
     const auto& map = object.get_ref<const Json::object_t&>();
+    if (map.size() <= kLinearScanLimit) {
+      // Policy documents nest small objects. Scanning them comparing sizes
+      // and first bytes first reaches memcmp about once; the tree walk of
+      // find() calls it at every level.
+      for (const auto& [key, value] : map) {
+        if (SameKey(key, field)) return JsonValue(value);
+      }
+      return std::nullopt;
+    }
     auto it = map.find(field);
     if (it == map.end()) return std::nullopt;
     return JsonValue(it->second);

@@ -20,6 +20,7 @@ constexpr char kUndeclaredReference[] = "CEL101";
 constexpr char kNoMatchingOverload[] = "CEL102";
 constexpr char kNoFieldSelection[] = "CEL103";
 constexpr char kTypeError[] = "CEL104";
+constexpr char kUndefinedField[] = "CEL105";
 
 // Deeper trees than this are refused rather than risking the stack; the
 // parser's own nesting limit keeps real expressions far below it.
@@ -227,13 +228,13 @@ class Checker {
       }
     }
     Type operand = Visit(*expr.operand);
-    Type field = SelectField(operand, expr.offset);
+    Type field = SelectField(operand, expr.name, expr.offset);
     if (expr.test_only) return Type::Bool();
     return field;
   }
 
   // The type of `operand.field`; an optional operand gives an optional result.
-  Type SelectField(const Type& operand, int32_t offset) {
+  Type SelectField(const Type& operand, std::string_view name, int32_t offset) {
     bool optional = operand.kind == TypeKind::kOptional;
     Type target = UnwrapOptional(operand);
     Type field;
@@ -241,8 +242,21 @@ class Checker {
       case TypeKind::kMap:
         field = target.params.size() == 2 ? target.params[1] : Type::Dyn();
         break;
-      case TypeKind::kDyn:
       case TypeKind::kObject:
+        // A host may type the fields of its objects (facts); otherwise they are dyn.
+        if (env_.field_type_resolver()) {
+          std::optional<Type> resolved = env_.field_type_resolver()(target, name);
+          if (!resolved) {
+            Report(kUndefinedField, "undefined field '" + std::string(name) + "' of type '" + TypeToString(target) + "'",
+                   offset);
+            return Type::Error();
+          }
+          field = *resolved;
+        } else {
+          field = Type::Dyn();
+        }
+        break;
+      case TypeKind::kDyn:
       case TypeKind::kTypeParam:
         field = Type::Dyn();
         break;
@@ -368,7 +382,8 @@ class Checker {
     }
     if (name == "_?._" && args.size() == 2) {
       if (expr.args[1]->kind != ExprKind::kConstant) return Type::Optional(Type::Dyn());
-      Type field = SelectField(UnwrapOptional(args[0]), expr.offset);
+      const std::string* field_name = std::get_if<std::string>(&expr.args[1]->constant);
+      Type field = SelectField(UnwrapOptional(args[0]), field_name ? *field_name : std::string(), expr.offset);
       if (field.kind == TypeKind::kError) return Type::Error();
       return Type::Optional(field);
     }

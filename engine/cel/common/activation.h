@@ -1,10 +1,10 @@
 #pragma once
 // Variable bindings for one evaluation.
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/cel/common/value.h"
 
@@ -20,14 +20,24 @@ class Activation {
   virtual std::optional<Value> FindVariable(std::string_view name) const = 0;
 };
 
-// An activation over an in-memory name → value map.
+// An activation over an in-memory name → value map. The bindings are a vector
+// sorted by name: a program looks a variable up on every reference, and a
+// short scan that compares lengths before bytes beats a tree walk whose every
+// step calls memcmp.
 class MapActivation : public Activation {
  public:
-  void Bind(std::string name, Value value) { values_.insert_or_assign(std::move(name), std::move(value)); }
+  void Bind(std::string name, Value value);
   std::optional<Value> FindVariable(std::string_view name) const override;
 
  private:
-  std::map<std::string, Value, std::less<>> values_;
+  struct Binding {
+    std::string name;
+    Value value;
+  };
+  // Up to this many bindings are scanned; more are binary-searched.
+  static constexpr size_t kLinearScanLimit = 16;
+
+  std::vector<Binding> bindings_;  // sorted by name, names unique
 };
 
 }  // namespace stagegate::cel

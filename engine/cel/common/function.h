@@ -2,6 +2,7 @@
 // Functions and their overloads. One registry serves the type checker (the
 // signatures) and the runtime (the implementations), so they cannot disagree.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,6 +20,21 @@ namespace stagegate::cel {
 
 // An implementation. `args` includes the receiver first for receiver-style calls.
 using FunctionImpl = std::function<Value(std::span<const Value> args, EvalContext& context)>;
+
+// Standard operators whose semantics the planner knows exactly, so that it may
+// evaluate them inline instead of dispatching through `impl` (see
+// runtime/steps.h, OperatorStep). Only the standard library sets these tags;
+// an overload tagged here must behave exactly as the tag says.
+enum class BuiltinOperator : uint8_t {
+  kNone,
+  kEquals,         // _==_: ValuesEqual, cost EqualityCost
+  kNotEquals,      // _!=_: !ValuesEqual, cost EqualityCost
+  kLess,           // _<_, _<=_, _>_, _>=_: CompareValues over the overload's
+  kLessEquals,     //   parameter kinds; string and bytes cost EqualityCost
+  kGreater,
+  kGreaterEquals,
+  kLogicalNot,     // !_ on bool
+};
 
 struct Overload {
   std::string id;             // unique, cel-go style: "add_int64", "string_contains"
@@ -38,6 +54,8 @@ struct Overload {
       specialize;
   // Cost of one call beyond the fixed unit, from the arguments (e.g. string length / 10).
   std::function<int64_t(std::span<const Value> args)> cost;
+  // Set by the standard library on operators the planner may inline.
+  BuiltinOperator builtin = BuiltinOperator::kNone;
 };
 
 struct FunctionDecl {

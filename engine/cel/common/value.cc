@@ -448,8 +448,6 @@ Value Value::Unknown(std::string attribute) {
   return v;
 }
 
-Value Value::ListGet(size_t index) const { return payload_.list.access->Get(payload_.list.data, index); }
-
 bool Value::OptionalHasValue() const { return static_cast<const OptionalRep*>(payload_.ptr)->has_value; }
 
 const Value& Value::OptionalValue() const { return static_cast<const OptionalRep*>(payload_.ptr)->value; }

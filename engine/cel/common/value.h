@@ -185,7 +185,7 @@ class Value {
 
   // Lists.
   size_t ListSize() const { return payload_.list.access->Size(payload_.list.data); }
-  Value ListGet(size_t index) const;
+  Value ListGet(size_t index) const { return payload_.list.access->Get(payload_.list.data, index); }
   // Maps.
   size_t MapSize() const { return payload_.map.access->Size(payload_.map.data); }
   std::optional<Value> MapFind(const Value& key) const { return payload_.map.access->Find(payload_.map.data, key); }

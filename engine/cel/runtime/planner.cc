@@ -181,9 +181,9 @@ class Planner {
       case ExprKind::kConstant:
         return std::make_unique<runtime::ConstantStep>(e.offset, ConstantValue(e.constant));
       case ExprKind::kIdent:
-        return PlanIdent(e, e.name);
+        return CoerceToDeclaredType(e, PlanIdent(e, e.name));
       case ExprKind::kSelect:
-        return PlanSelect(e);
+        return e.test_only ? PlanSelect(e) : CoerceToDeclaredType(e, PlanSelect(e));
       case ExprKind::kCall:
         return PlanCall(e);
       case ExprKind::kList:
@@ -203,6 +203,39 @@ class Planner {
         return PlanComprehension(e);
     }
     return std::make_unique<runtime::ConstantStep>(e.offset, Value::Error("unsupported expression"));
+  }
+
+  // Wraps `step` in a conversion to the checker's type for `e` when the
+  // environment asks for it (see CompileOptions::coerce_to_declared_types).
+  StepPtr CoerceToDeclaredType(const Expr& e, StepPtr step) {
+    if (!env_.options().coerce_to_declared_types || checked_ == nullptr || step->constant() != nullptr) return step;
+    auto it = checked_->types.find(e.id);
+    if (it == checked_->types.end()) return step;
+    using Target = runtime::CoerceStep::Target;
+    switch (it->second.kind) {
+      case TypeKind::kDouble:
+        return std::make_unique<runtime::CoerceStep>(e.offset, std::move(step), Target::kDouble, nullptr);
+      case TypeKind::kTimestamp:
+        return std::make_unique<runtime::CoerceStep>(e.offset, std::move(step), Target::kTimestamp,
+                                                     ConversionFromString("timestamp"));
+      case TypeKind::kDuration:
+        return std::make_unique<runtime::CoerceStep>(e.offset, std::move(step), Target::kDuration,
+                                                     ConversionFromString("duration"));
+      default:
+        return step;
+    }
+  }
+
+  // Returns the registered `function(string)` conversion, or null.
+  FunctionImpl ConversionFromString(std::string_view function) const {
+    const FunctionDecl* decl = env_.functions().Find(function);
+    if (decl == nullptr) return nullptr;
+    for (const Overload& overload : decl->overloads) {
+      if (!overload.receiver_style && overload.params.size() == 1 && overload.params[0].kind == TypeKind::kString) {
+        return overload.impl;
+      }
+    }
+    return nullptr;
   }
 
   static Value ConstantValue(const Constant& c) {
@@ -267,8 +300,9 @@ class Planner {
       }
     }
     StepPtr operand = Plan(*e.operand);
-    const Step* raw = operand.get();
-    return Fold(std::make_unique<runtime::SelectStep>(e.offset, std::move(operand), e.name, e.test_only), {raw});
+    const bool constant_operand = operand->constant() != nullptr;  // (Chain may consume the operand step)
+    StepPtr select = runtime::SelectStep::Chain(e.offset, std::move(operand), e.name, e.test_only);
+    return constant_operand ? FoldNow(std::move(select)) : std::move(select);
   }
 
   // `a.b.c` without checker: try variable "a.b.c", then "a.b" with field c, then "a" with fields b, c,
@@ -432,6 +466,14 @@ class Planner {
       }
       if ((function == "@not_strictly_false" || function == "__not_strictly_false__") && argc == 1) {
         StepPtr a = Plan(*e.args[0]);
+        if (auto* negation = dynamic_cast<runtime::NotStep*>(a.get())) {
+          // @not_strictly_false(!x), the loop condition of `all` and `exists`: one step.
+          int32_t negated_offset = negation->offset();
+          StepPtr operand = negation->ReleaseOperand();
+          const Step* raw = operand.get();
+          return Fold(std::make_unique<runtime::NotStrictlyFalseStep>(e.offset, std::move(operand), negated_offset),
+                      {raw});
+        }
         const Step* raw = a.get();
         return Fold(std::make_unique<runtime::NotStrictlyFalseStep>(e.offset, std::move(a)), {raw});
       }
@@ -537,9 +579,36 @@ class Planner {
         }
       }
     }
-    StepPtr step = std::make_unique<runtime::CallStep>(e.offset, function, std::move(args), std::move(candidates));
+    StepPtr step = InlineOperator(e.offset, function, args, candidates);
+    if (step == nullptr) {
+      step = std::make_unique<runtime::CallStep>(e.offset, function, std::move(args), std::move(candidates));
+    }
     if (all_constant) return FoldNow(std::move(step));
     return step;
+  }
+
+  // Returns a step that evaluates a standard operator inline when every
+  // candidate is tagged as one (taking over `args`), else null.
+  static StepPtr InlineOperator(int32_t offset, const std::string& function, std::vector<StepPtr>& args,
+                                const std::vector<runtime::CallStep::Candidate>& candidates) {
+    if (candidates.empty()) return nullptr;
+    const BuiltinOperator op = candidates.front().overload->builtin;
+    std::vector<const Overload*> overloads;
+    for (const runtime::CallStep::Candidate& c : candidates) {
+      if (c.overload->builtin != op || c.specialized || c.overload->params.size() != args.size()) return nullptr;
+      overloads.push_back(c.overload);
+    }
+    switch (op) {
+      case BuiltinOperator::kNone:
+        return nullptr;
+      case BuiltinOperator::kLogicalNot:
+        if (args.size() != 1) return nullptr;
+        return std::make_unique<runtime::NotStep>(offset, std::move(args[0]));
+      default:
+        if (args.size() != 2) return nullptr;
+        return std::make_unique<runtime::RelationStep>(offset, function, op, std::move(args[0]), std::move(args[1]),
+                                                       overloads);
+    }
   }
 
   StepPtr PlanBlock(const Expr& e) {

@@ -1,5 +1,6 @@
 #include "engine/cel/runtime/steps.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -134,6 +135,8 @@ void Frame::AbortForCost(int32_t offset) {
   Abort(std::move(message));
 }
 
+void Step::LocateError(Value& error) const { error = error.WithErrorOffset(offset_); }
+
 Value MergeUnknowns(const Value* values, size_t count) {
   const Value* first = nullptr;
   std::vector<std::string_view> seen;
@@ -234,10 +237,62 @@ Value SelectField(const Value& operand, const std::string& field, bool test_only
 
 }  // namespace
 
+SelectStep::SelectStep(int32_t offset, StepPtr operand, std::string field, bool test_only)
+    : Step(offset), operand_(std::move(operand)), test_only_(test_only) {
+  path_.push_back(Field{std::move(field), offset});
+}
+
+StepPtr SelectStep::Chain(int32_t offset, StepPtr operand, std::string field, bool test_only) {
+  auto* inner = dynamic_cast<SelectStep*>(operand.get());
+  if (inner == nullptr || inner->test_only_) {
+    return std::make_unique<SelectStep>(offset, std::move(operand), std::move(field), test_only);
+  }
+  auto step = std::make_unique<SelectStep>(offset, std::move(inner->operand_), std::move(field), test_only);
+  std::vector<Field> path = std::move(inner->path_);
+  path.push_back(std::move(step->path_.back()));
+  step->path_ = std::move(path);
+  return step;
+}
+
 Value SelectStep::DoEval(Frame& frame) const {
-  Value operand = operand_->Eval(frame);
+  // The units of the folded selections, outermost first (the order in which
+  // nested steps would charge them); this step's own was charged by Eval.
+  const size_t n = path_.size();
+  for (size_t i = n - 1; i-- > 0;) {
+    if (!frame.Charge(1, path_[i].offset)) [[unlikely]] return frame.abort_error();
+  }
+  Value scratch;
+  const Value& operand = operand_->EvalRef(frame, scratch);
   if (operand.IsErrorOrUnknown()) return operand;
-  return SelectField(operand, field_, test_only_);
+  if (n == 1) return SelectField(operand, path_[0].name, test_only_);
+  Value current = SelectField(operand, path_[0].name, false);
+  for (size_t i = 1; i < n; ++i) {
+    if (current.IsErrorOrUnknown()) [[unlikely]] {
+      // Located where the folded step would have located it.
+      if (current.IsError() && !frame.aborted()) return current.WithErrorOffset(path_[i - 1].offset);
+      return current;
+    }
+    current = SelectField(current, path_[i].name, i + 1 == n && test_only_);
+  }
+  return current;
+}
+
+Value CoerceStep::DoEval(Frame& frame) const {
+  Value v = operand_->Eval(frame);
+  switch (target_) {
+    case Target::kDouble:
+      if (v.IsInt()) return Value::Double(static_cast<double>(v.GetInt()));
+      if (v.IsUint()) return Value::Double(static_cast<double>(v.GetUint()));
+      return v;
+    case Target::kTimestamp:
+    case Target::kDuration:
+      if (!v.IsString() || !parse_) return v;
+      {
+        Value args[1] = {std::move(v)};
+        return parse_(std::span<const Value>(args, 1), frame.context());
+      }
+  }
+  return v;
 }
 
 Value OptionalSelectStep::DoEval(Frame& frame) const {
@@ -267,21 +322,34 @@ Value IndexStep::DoEval(Frame& frame) const {
 // Logic.
 
 Value AndOrStep::DoEval(Frame& frame) const {
-  // `&&`: false wins over everything; `||`: true wins. Otherwise unknowns
-  // (merged) beat errors, and errors beat the identity value.
+  // `&&`: false wins over everything; `||`: true wins. The common case, all
+  // operands bool, is decided here; the first operand that is not a bool
+  // hands over to Finish.
   const bool absorbing = !is_and_;
-  bool have_unknown = false;
+  Value scratch;
+  for (size_t i = 0; i < args_.size(); ++i) {
+    const Value& v = args_[i]->EvalRef(frame, scratch);
+    if (frame.aborted()) return frame.abort_error();
+    if (!v.IsBool()) [[unlikely]] return Finish(frame, i, v);
+    if (v.GetBool() == absorbing) return v;
+  }
+  return Value::Bool(!absorbing);
+}
+
+Value AndOrStep::Finish(Frame& frame, size_t index, const Value& value) const {
+  // Unless an operand decides the result, unknowns (merged) beat errors, and
+  // errors beat the identity value.
+  const bool absorbing = !is_and_;
   std::optional<Value> error;
   std::vector<Value> unknowns;
-  for (const StepPtr& arg : args_) {
-    Value v = arg->Eval(frame);
+  for (size_t i = index; i < args_.size(); ++i) {
+    Value v = i == index ? value : args_[i]->Eval(frame);
     if (frame.aborted()) return frame.abort_error();
     if (v.IsBool()) {
       if (v.GetBool() == absorbing) return v;
       continue;
     }
     if (v.IsUnknown()) {
-      have_unknown = true;
       unknowns.push_back(std::move(v));
       continue;
     }
@@ -294,13 +362,14 @@ Value AndOrStep::DoEval(Frame& frame) const {
       }
     }
   }
-  if (have_unknown) return MergeUnknowns(unknowns.data(), unknowns.size());
+  if (!unknowns.empty()) return MergeUnknowns(unknowns.data(), unknowns.size());
   if (error) return *error;
   return Value::Bool(!absorbing);
 }
 
 Value ConditionalStep::DoEval(Frame& frame) const {
-  Value condition = condition_->Eval(frame);
+  Value scratch;
+  const Value& condition = condition_->EvalRef(frame, scratch);
   if (condition.IsBool()) return condition.GetBool() ? if_true_->Eval(frame) : if_false_->Eval(frame);
   if (condition.IsErrorOrUnknown()) return condition;
   Value args[1] = {condition};
@@ -308,9 +377,27 @@ Value ConditionalStep::DoEval(Frame& frame) const {
 }
 
 Value NotStrictlyFalseStep::DoEval(Frame& frame) const {
-  Value v = arg_->Eval(frame);
-  if (v.IsBool()) return v;
-  return Value::Bool(true);
+  if (negated_offset_ >= 0) {
+    // The fused `!_` step's unit. Should it exhaust the budget the frame is
+    // aborted and the value returned here no longer matters.
+    if (!frame.Charge(1, negated_offset_)) return Value::Bool(true);
+    Value scratch;
+    const Value& v = arg_->EvalRef(frame, scratch);
+    return Value::Bool(!v.IsBool() || !v.GetBool());
+  }
+  Value scratch;
+  const Value& v = arg_->EvalRef(frame, scratch);
+  return Value::Bool(!v.IsBool() || v.GetBool());
+}
+
+Value NotStep::DoEval(Frame& frame) const {
+  Value scratch;
+  const Value& v = arg_->EvalRef(frame, scratch);
+  if (frame.aborted()) return frame.abort_error();
+  if (v.IsBool()) [[likely]] return Value::Bool(!v.GetBool());
+  if (v.IsErrorOrUnknown()) return v;
+  Value args[1] = {v};
+  return Value::Error(NoMatchingOverload("!_", args));
 }
 
 // ---------------------------------------------------------------------------
@@ -418,6 +505,99 @@ Value CallStep::DoEval(Frame& frame) const {
   Value result = Dispatch(std::span<const Value>(values, n), frame);
   if (frame.aborted()) return frame.abort_error();
   return result;
+}
+
+// ---------------------------------------------------------------------------
+// Inline operators.
+
+namespace {
+
+// The standard library's EqualityCost: a tenth of the smaller string, bytes,
+// list or map when both operands are of the same kind. The orderings charge
+// it for strings and bytes only (the kinds of their costed overloads).
+int64_t RelationCost(const Value& a, const Value& b, bool equality) {
+  if (a.kind() != b.kind()) return 0;
+  switch (a.kind()) {
+    case ValueKind::kString:
+    case ValueKind::kBytes:
+      return static_cast<int64_t>(std::min(a.GetString().size(), b.GetString().size()) / 10);
+    case ValueKind::kList:
+      return equality ? static_cast<int64_t>(std::min(a.ListSize(), b.ListSize()) / 10) : 0;
+    case ValueKind::kMap:
+      return equality ? static_cast<int64_t>(std::min(a.MapSize(), b.MapSize()) / 10) : 0;
+    default:
+      return 0;
+  }
+}
+
+// Compares two values of kinds some ordering overload accepts. The common
+// same-kind numeric cases are inline; CompareValues has the same semantics
+// as the standard library's overloads for every accepted pair (a NaN is
+// unordered, mixed int / uint / double compare exactly as cel-go does).
+std::optional<int> Order(const Value& a, const Value& b) {
+  if (a.kind() == b.kind()) {
+    if (a.IsDouble()) {
+      double x = a.GetDouble(), y = b.GetDouble();
+      if (x < y) return -1;
+      if (x > y) return 1;
+      if (x == y) return 0;
+      return std::nullopt;  // NaN
+    }
+    if (a.IsInt()) return a.GetInt() < b.GetInt() ? -1 : (a.GetInt() > b.GetInt() ? 1 : 0);
+  }
+  return CompareValues(a, b);
+}
+
+}  // namespace
+
+RelationStep::RelationStep(int32_t offset, std::string function, BuiltinOperator op, StepPtr lhs, StepPtr rhs,
+                           const std::vector<const Overload*>& candidates)
+    : Step(offset), function_(std::move(function)), op_(op), lhs_(std::move(lhs)), rhs_(std::move(rhs)) {
+  const uint32_t propagated = KindBit(ValueKind::kError) | KindBit(ValueKind::kUnknown);
+  for (const Overload* o : candidates) {
+    uint32_t left = AcceptedKinds(o->params[0]) & ~propagated;
+    uint32_t right = AcceptedKinds(o->params[1]) & ~propagated;
+    for (size_t k = 0; k < kKindCount; ++k) {
+      if ((left >> k) & 1u) allowed_[k] |= right;
+    }
+  }
+}
+
+Value RelationStep::Mismatch(const Value& lhs, const Value& rhs) const {
+  Value args[2] = {lhs, rhs};
+  if (std::optional<Value> bad = Propagate(args, 2)) return *bad;
+  return Value::Error(NoMatchingOverload(function_, args));
+}
+
+Value RelationStep::DoEval(Frame& frame) const {
+  Value scratch_a, scratch_b;
+  const Value& a = lhs_->EvalRef(frame, scratch_a);
+  if (frame.aborted()) return frame.abort_error();
+  const Value& b = rhs_->EvalRef(frame, scratch_b);
+  if (frame.aborted()) return frame.abort_error();
+  if (((allowed_[static_cast<size_t>(a.kind())] >> static_cast<uint32_t>(b.kind())) & 1u) == 0) [[unlikely]] {
+    return Mismatch(a, b);
+  }
+  const bool equality = op_ == BuiltinOperator::kEquals || op_ == BuiltinOperator::kNotEquals;
+  if (int64_t units = RelationCost(a, b, equality); units > 0) {
+    if (!frame.Charge(units, offset())) return frame.abort_error();
+  }
+  if (equality) {
+    bool equal = a.IsString() && b.IsString() ? a.GetString() == b.GetString() : ValuesEqual(a, b);
+    return Value::Bool(equal == (op_ == BuiltinOperator::kEquals));
+  }
+  std::optional<int> c = Order(a, b);
+  if (!c) return Value::Bool(false);
+  switch (op_) {
+    case BuiltinOperator::kLess:
+      return Value::Bool(*c < 0);
+    case BuiltinOperator::kLessEquals:
+      return Value::Bool(*c <= 0);
+    case BuiltinOperator::kGreater:
+      return Value::Bool(*c > 0);
+    default:
+      return Value::Bool(*c >= 0);
+  }
 }
 
 Value ErrorStep::DoEval(Frame& frame) const {
@@ -558,8 +738,10 @@ Value ComprehensionStep::DoEval(Frame& frame) const {
     }
     ++frame.comprehension_iterations;
     if (!frame.Charge(1, offset())) break;
-    Value element = iterated.ListGet(i);
-    if (parts_.iter_slot2 >= 0) {
+    if (parts_.iter_slot2 < 0) [[likely]] {
+      frame.slot(parts_.iter_slot) = iterated.ListGet(i);
+    } else {
+      Value element = iterated.ListGet(i);
       if (is_map) {
         std::optional<Value> v = range.MapFind(element);
         frame.slot(parts_.iter_slot2) = v ? std::move(*v) : Value();
@@ -568,10 +750,9 @@ Value ComprehensionStep::DoEval(Frame& frame) const {
         frame.slot(parts_.iter_slot) = Value::Int(static_cast<int64_t>(i));
         frame.slot(parts_.iter_slot2) = std::move(element);
       }
-    } else {
-      frame.slot(parts_.iter_slot) = std::move(element);
     }
-    Value condition = parts_.condition->Eval(frame);
+    Value scratch;
+    const Value& condition = parts_.condition->EvalRef(frame, scratch);
     if (condition.IsBool() && !condition.GetBool()) break;
     if (!condition.IsBool()) {
       result = condition.IsErrorOrUnknown() ? condition : Value::Error("comprehension condition is not a bool");

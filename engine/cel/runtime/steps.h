@@ -12,7 +12,10 @@ namespace stagegate::cel::runtime {
 
 class ConstantStep final : public Step {
  public:
-  ConstantStep(int32_t offset, Value value) : Step(offset), value_(std::move(value)) {}
+  ConstantStep(int32_t offset, Value value) : Step(offset), value_(std::move(value)) {
+    // Errors take Eval's path, which locates them.
+    if (!value_.IsError()) SetInlineConstant(&value_);
+  }
   const Value* constant() const override { return &value_; }
 
  protected:
@@ -52,7 +55,7 @@ class VariableStep final : public Step {
 // A comprehension variable.
 class SlotStep final : public Step {
  public:
-  SlotStep(int32_t offset, int32_t slot) : Step(offset), slot_(slot) {}
+  SlotStep(int32_t offset, int32_t slot) : Step(offset), slot_(slot) { SetInlineSlot(slot); }
 
  protected:
   Value DoEval(Frame& frame) const override { return frame.slot(slot_); }
@@ -90,18 +93,51 @@ class BlockStep final : public Step {
 };
 
 // operand.field; has(operand.field) when test_only.
+//
+// A chain of selections (`stream.device.site`) is one step: when the operand
+// is itself a field selection, the planner folds it in (see Chain), and the
+// step selects the fields in turn. It charges the folded steps' units and
+// locates errors at the selection that raised them, exactly as the separate
+// steps would.
 class SelectStep final : public Step {
  public:
-  SelectStep(int32_t offset, StepPtr operand, std::string field, bool test_only)
-      : Step(offset), operand_(std::move(operand)), field_(std::move(field)), test_only_(test_only) {}
+  SelectStep(int32_t offset, StepPtr operand, std::string field, bool test_only);
+
+  // Returns operand.field, with `operand` folded in when it is a SelectStep
+  // for a field (not a has() test).
+  static StepPtr Chain(int32_t offset, StepPtr operand, std::string field, bool test_only);
+
+ protected:
+  Value DoEval(Frame& frame) const override;
+
+ private:
+  struct Field {
+    std::string name;
+    int32_t offset;  // of the selection step this field stood for
+  };
+
+  StepPtr operand_;
+  std::vector<Field> path_;  // in selection order; the last is this step's own field
+  bool test_only_;
+};
+
+// Converts the operand's value to the type the checker declared for it, for
+// JSON-backed data (see CompileOptions::coerce_to_declared_types): int and
+// uint to double, and strings to timestamps or durations through the standard
+// conversion overload. Any other value passes unchanged.
+class CoerceStep final : public Step {
+ public:
+  enum class Target { kDouble, kTimestamp, kDuration };
+  CoerceStep(int32_t offset, StepPtr operand, Target target, FunctionImpl parse)
+      : Step(offset), operand_(std::move(operand)), target_(target), parse_(std::move(parse)) {}
 
  protected:
   Value DoEval(Frame& frame) const override;
 
  private:
   StepPtr operand_;
-  std::string field_;
-  bool test_only_;
+  Target target_;
+  FunctionImpl parse_;  // string → timestamp / duration; empty for kDouble
 };
 
 // operand.?field (`_?._`).
@@ -142,6 +178,9 @@ class AndOrStep final : public Step {
   Value DoEval(Frame& frame) const override;
 
  private:
+  // Finishes after operand `index`, evaluated to the non-bool `value`.
+  Value Finish(Frame& frame, size_t index, const Value& value) const;
+
   bool is_and_;
   std::vector<StepPtr> args_;
 };
@@ -158,9 +197,57 @@ class ConditionalStep final : public Step {
   StepPtr condition_, if_true_, if_false_;
 };
 
+// @not_strictly_false(arg). When `negated_offset` >= 0 the step stands for
+// @not_strictly_false(!arg) with the `!_` step (at that offset) fused in, as
+// the `all`/`exists` macros produce for their loop condition: the result is
+// `!arg` for a bool and true otherwise, and the fused step's unit is charged.
 class NotStrictlyFalseStep final : public Step {
  public:
-  NotStrictlyFalseStep(int32_t offset, StepPtr arg) : Step(offset), arg_(std::move(arg)) {}
+  NotStrictlyFalseStep(int32_t offset, StepPtr arg, int32_t negated_offset = -1)
+      : Step(offset), arg_(std::move(arg)), negated_offset_(negated_offset) {}
+
+ protected:
+  Value DoEval(Frame& frame) const override;
+
+ private:
+  StepPtr arg_;
+  int32_t negated_offset_;
+};
+
+// A standard comparison or equality operator (`_==_`, `_!=_`, `_<_`, `_<=_`,
+// `_>_`, `_>=_`) evaluated inline. The planner builds it when every candidate
+// overload carries a BuiltinOperator tag; the results, errors and cost are
+// those of CallStep dispatching to the standard library, without the
+// std::function calls and the per-call overload matching.
+class RelationStep final : public Step {
+ public:
+  // `candidates` must all carry `op` (or, for the orderings, any ordering
+  // tag of the same function) and take two parameters.
+  RelationStep(int32_t offset, std::string function, BuiltinOperator op, StepPtr lhs, StepPtr rhs,
+               const std::vector<const Overload*>& candidates);
+
+ protected:
+  Value DoEval(Frame& frame) const override;
+
+ private:
+  static constexpr size_t kKindCount = static_cast<size_t>(ValueKind::kUnknown) + 1;
+
+  Value Mismatch(const Value& lhs, const Value& rhs) const;
+
+  std::string function_;
+  BuiltinOperator op_;
+  StepPtr lhs_, rhs_;
+  // allowed_[lhs kind] has bit (rhs kind) set when some candidate accepts the
+  // pair. Error and unknown kinds are never set: they are propagated first.
+  uint32_t allowed_[kKindCount] = {};
+};
+
+// `!_` on a bool, evaluated inline (the standard `logical_not` overload).
+class NotStep final : public Step {
+ public:
+  NotStep(int32_t offset, StepPtr arg) : Step(offset), arg_(std::move(arg)) {}
+  // Hands the operand over (when the planner fuses this step into its parent).
+  StepPtr ReleaseOperand() { return std::move(arg_); }
 
  protected:
   Value DoEval(Frame& frame) const override;

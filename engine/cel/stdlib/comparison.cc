@@ -31,17 +31,22 @@ struct Relation {
   const char* function;
   const char* id_prefix;
   bool (*holds)(std::partial_ordering);
+  BuiltinOperator builtin;
 };
 
 constexpr Relation kRelations[] = {
-    {"_<_", "less", [](std::partial_ordering o) { return o == std::partial_ordering::less; }},
+    {"_<_", "less", [](std::partial_ordering o) { return o == std::partial_ordering::less; },
+     BuiltinOperator::kLess},
     {"_<=_", "less_equals",
-     [](std::partial_ordering o) { return o == std::partial_ordering::less || o == std::partial_ordering::equivalent; }},
-    {"_>_", "greater", [](std::partial_ordering o) { return o == std::partial_ordering::greater; }},
+     [](std::partial_ordering o) { return o == std::partial_ordering::less || o == std::partial_ordering::equivalent; },
+     BuiltinOperator::kLessEquals},
+    {"_>_", "greater", [](std::partial_ordering o) { return o == std::partial_ordering::greater; },
+     BuiltinOperator::kGreater},
     {"_>=_", "greater_equals",
      [](std::partial_ordering o) {
        return o == std::partial_ordering::greater || o == std::partial_ordering::equivalent;
-     }},
+     },
+     BuiltinOperator::kGreaterEquals},
 };
 
 using Comparator = std::partial_ordering (*)(const Value&, const Value&);
@@ -119,6 +124,7 @@ void RegisterComparisonFunctions(FunctionRegistry& registry) {
     o.result = Type::Bool();
     o.impl = [](std::span<const Value> args, EvalContext&) { return Value::Bool(ValuesEqual(args[0], args[1])); };
     o.cost = EqualityCost;
+    o.builtin = BuiltinOperator::kEquals;
     registry.Add("_==_", std::move(o));
   }
   {
@@ -128,6 +134,7 @@ void RegisterComparisonFunctions(FunctionRegistry& registry) {
     o.result = Type::Bool();
     o.impl = [](std::span<const Value> args, EvalContext&) { return Value::Bool(!ValuesEqual(args[0], args[1])); };
     o.cost = EqualityCost;
+    o.builtin = BuiltinOperator::kNotEquals;
     registry.Add("_!=_", std::move(o));
   }
   for (const Relation& relation : kRelations) {
@@ -142,6 +149,7 @@ void RegisterComparisonFunctions(FunctionRegistry& registry) {
         return Value::Bool(holds(compare(args[0], args[1])));
       };
       if (pair.left.kind == TypeKind::kString || pair.left.kind == TypeKind::kBytes) o.cost = EqualityCost;
+      o.builtin = relation.builtin;
       registry.Add(relation.function, std::move(o));
     }
   }

@@ -75,8 +75,15 @@ void RegisterLogicFunctions(FunctionRegistry& registry) {
     };
     registry.Add("@not_strictly_false", std::move(o));
   }
-  AddOverload(registry, "!_", "logical_not", {Type::Bool()}, Type::Bool(),
-              [](std::span<const Value> args, EvalContext&) { return Value::Bool(!args[0].GetBool()); });
+  {
+    Overload o;
+    o.id = "logical_not";
+    o.params = {Type::Bool()};
+    o.result = Type::Bool();
+    o.impl = [](std::span<const Value> args, EvalContext&) { return Value::Bool(!args[0].GetBool()); };
+    o.builtin = BuiltinOperator::kLogicalNot;
+    registry.Add("!_", std::move(o));
+  }
 }
 
 }  // namespace stagegate::cel::stdlib_internal
