@@ -22,6 +22,12 @@ struct SourceInfo {
   std::string tree;        // hex tree id of the bundle root at that commit (empty when not in git)
   bool in_git = false;     // the directory is inside a git working tree
   bool dirty = false;      // the directory's work tree has uncommitted changes under the bundle root
+  // The bundle root relative to the top level of its repository or work
+  // tree, '/'-separated, no trailing slash: "policies" for --policies
+  // repo/policies or ReadGitRevision(..., "policies"); empty at the top level
+  // or outside git. Reports prefix it to BundleFile paths to name files as
+  // the repository does (SARIF locations for code scanning).
+  std::string path_in_repo;
 };
 
 struct Bundle {

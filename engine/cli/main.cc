@@ -4,21 +4,35 @@
 
 #include <CLI/CLI.hpp>
 
+#include "engine/cli/check_command.h"
+#include "engine/cli/diff_command.h"
+#include "engine/cli/facts_command.h"
 #include "engine/cli/eval_command.h"
+#include "engine/cli/gate_command.h"
+#include "engine/cli/test_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Stagegate: policy-as-code governance and compliance for AIoT fleets", "stagegate"};
   app.set_version_flag("--version,-V", std::string("stagegate ") + STAGEGATE_VERSION);
   app.require_subcommand(1);
   app.footer(R"(Examples:
+  stagegate check --policies policies/examples
+  stagegate gate --policies . --rev main --input inputs/ --format json,sarif --out gate-results
+  stagegate test --policies policies/examples --coverage-min 80
+  stagegate diff --policies . --from main --to HEAD --input inputs/
   stagegate eval 'stream.quality.missing_ratio <= 0.02' --input docs/examples/stream.yaml
-  stagegate eval '[1, 2, 3].exists(x, x > 2)'
-  stagegate eval --help
+  stagegate COMMAND --help
 
-Exit codes: 0 success, 2 bad input (the message names the file or position and what to do).)");
+Exit codes: 0 success or allow; 1 deny (gate) or failing tests (test); 2 bad input
+or policy (the message names the file, line and what to do); 3 internal error.)");
 
   int exit_code = 0;
   stagegate::cli::AddEvalCommand(app, &exit_code);
+  stagegate::cli::AddCheckCommand(app, &exit_code);
+  stagegate::cli::AddFactsCommand(app, &exit_code);
+  stagegate::cli::AddTestCommand(app, &exit_code);
+  stagegate::cli::AddDiffCommand(app, &exit_code);
+  stagegate::cli::AddGateCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/cel/common/types.h"
@@ -58,10 +59,23 @@ class FactSchema {
   // Facts of `kind`, sorted by name.
   std::vector<const FactDef*> FactsOf(SubjectKind kind) const;
 
-  // The CEL type of the variable that names a subject of `kind` in rules.
-  // Facts are read through host objects, so this is map(string, dyn); the
-  // policy loader checks the fact paths a rule reads against the schema itself.
+  // The CEL type of the variable that names a subject of `kind` in rules:
+  // the object type "stagegate.<kind>" (groups of facts are the object types
+  // "stagegate.<kind>.<group path>"; a fact linking another subject, such as a
+  // stream's `device`, has the type "stagegate.device"). At run time any
+  // map-like value (host object or JSON map) is bound; the runtime ignores the
+  // static type. FieldType types the fields for the checker.
   cel::Type SubjectType(SubjectKind kind) const;
+
+  // Added for the policy loader (additive): the static type of `object.field`
+  // when `object` is a subject or group type above; nullopt when the field is
+  // neither a fact nor a group (an unknown fact), or the type is not ours.
+  std::optional<cel::Type> FieldType(const cel::Type& object, std::string_view field) const;
+  // Splits an object type of this schema into its kind and group path
+  // ("stagegate.stream.quality" → stream, "quality"); nullopt for other types.
+  static std::optional<std::pair<SubjectKind, std::string>> SplitObjectType(const cel::Type& type);
+  // Every fact name and group name of `kind` (for "did you mean").
+  std::vector<std::string> PathsOf(SubjectKind kind) const;
 
  private:
   std::map<SubjectKind, std::map<std::string, FactDef, std::less<>>> facts_;

@@ -5,6 +5,9 @@
 #   expected_stdout  what the command must print on stdout
 #   expected_stderr  what it must print on stderr
 #   expected_exit    its exit code
+#   normalize        optional sed -E script applied to stdout and stderr before
+#                    comparing (for commit ids and other values of the checkout);
+#                    the repository root is always replaced by <root>
 # Commands run from the repository root, so paths in args are relative to it.
 #   run_golden.sh BINARY [--rewrite] [CASE...]
 # --rewrite records the current behaviour as expected (review the diff!).
@@ -28,6 +31,10 @@ for name in "${cases[@]}"; do
   out=$(mktemp) err=$(mktemp)
   (cd "$root" && "$binary" "${args[@]}" <"$stdin_file" >"$out" 2>"$err")
   code=$?
+  for stream in "$out" "$err"; do
+    sed -i "s#$root#<root>#g" "$stream"
+    if [ -f "$dir/normalize" ]; then sed -E -i -f "$dir/normalize" "$stream"; fi
+  done
   if [ $rewrite -eq 1 ]; then
     cp "$out" "$dir/expected_stdout"; cp "$err" "$dir/expected_stderr"; echo "$code" > "$dir/expected_exit"
   fi

@@ -1,0 +1,30 @@
+#pragma once
+// Renderers of a run's result in the formats CI systems and people read.
+// Each function is pure: the same RunResult always gives the same bytes (no
+// clock, no environment), so outputs can be diffed and golden-tested. The
+// formats are described in docs/formats/decision.md.
+
+#include <string>
+
+#include "engine/eval/run_result.h"
+
+namespace stagegate::reports {
+
+// Renders the decision as JSON, schema "stagegate.decision/v1": every field
+// of the run, keys in a fixed order, two-space indented, ending in a newline.
+std::string RenderJson(const eval::RunResult& result);
+
+// Renders a SARIF 2.1.0 log for GitHub code scanning: one rule per RuleInfo,
+// one result per fail, error, not_evaluable and waived (suppressed) outcome,
+// located at the rule's entry in its policy file.
+std::string RenderSarif(const eval::RunResult& result);
+
+// Renders a JUnit XML report: one testsuite per policy, one testcase per
+// (rule, subject) outcome, with failure / error / skipped elements.
+std::string RenderJUnit(const eval::RunResult& result);
+
+// Renders a short Markdown summary for CI job pages (GitHub step summary):
+// decision, counts, failures, errors, waivers expired or expiring soon.
+std::string RenderMarkdown(const eval::RunResult& result);
+
+}  // namespace stagegate::reports
