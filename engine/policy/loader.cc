@@ -1,3 +1,4 @@
+#include "engine/cel/bindings/yaml_limits.h"
 #include "engine/policy/loader.h"
 
 #include <algorithm>
@@ -763,6 +764,13 @@ void Loader::ReadFile(const File& file) {
   }
   for (const YAML::Node& root : documents) {
     if (root.IsNull()) continue;  // an empty document (a trailing `---`)
+    if (!cel::YamlWithinBudget(root)) {
+      ReportAt("SG005", file, root,
+               fmt::format("the document expands to more than {} values (nested YAML aliases?); split it or "
+                           "write the values out",
+                           cel::kMaxYamlValues));
+      continue;
+    }
     if (!root.IsMap()) {
       ReportAt("SG002", file, root,
                fmt::format("a policy document must be a map with apiVersion, kind, metadata and spec, found {}",

@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "engine/cel/bindings/yaml_limits.h"
 #include "engine/cel/bindings/json_value.h"
 
 namespace stagegate::cel {
@@ -117,6 +118,13 @@ Json Convert(const YAML::Node& node) {
 bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* error) {
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
+    if (!YamlWithinBudget(root)) {
+      if (error != nullptr) {
+        *error = "line 1, column 1: the document expands to more than " + std::to_string(kMaxYamlValues) +
+                 " values (nested YAML aliases?); write the values out or split the document";
+      }
+      return false;
+    }
     *out = Convert(root);
     return true;
   } catch (const YAML::Exception& e) {

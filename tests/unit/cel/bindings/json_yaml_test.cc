@@ -93,3 +93,28 @@ TEST(YamlToJsonTest, ReportsSyntaxErrorsWithPosition) {
 
 }  // namespace
 }  // namespace stagegate::cel
+
+namespace stagegate::cel {
+namespace {
+
+// A "billion laughs" document: eight levels of ten aliases each would expand
+// to 10^8 values from a few hundred bytes.
+TEST(YamlToJsonTest, RefusesDocumentsThatExpandThroughAliases) {
+  std::string yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level < 8; ++level) {
+    std::string prev = "*a" + std::to_string(level - 1);
+    yaml += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) yaml += (i ? ", " : "") + prev;
+    yaml += "]\n";
+  }
+  nlohmann::json out;
+  std::string error;
+  EXPECT_FALSE(YamlToJson(yaml, &out, &error));
+  EXPECT_NE(error.find("expands to more than 1000000 values"), std::string::npos) << error;
+  // A few aliases are fine.
+  EXPECT_TRUE(YamlToJson("a: &a [1, 2]\nb: [*a, *a]\n", &out, &error)) << error;
+  EXPECT_EQ(out["b"][1][1], 2);
+}
+
+}  // namespace
+}  // namespace stagegate::cel
