@@ -503,32 +503,68 @@ RunResult Run::Execute(std::string* internal_error) {
   std::sort(all.begin(), all.end(), [](const CompactOutcome& a, const CompactOutcome& b) {
     return a.rule_rank != b.rule_rank ? a.rule_rank < b.rule_rank : a.subject_rank < b.subject_rank;
   });
-  result.outcomes.reserve(all.size());
-  for (const CompactOutcome& c : all) {
-    const RuleRun& rule = rules_[c.rule_rank];
-    const facts::SubjectKind kind = rule.instance->rule->subject;
-    const Subject& subject = *subjects_.OfKind(kind)[c.subject_rank];
-    OutcomeRecord record;
-    record.rule_id = rule.info.id;
-    record.subject_kind = rule.info.subject_kind;
-    record.subject_id = subject.id;
-    record.outcome = c.outcome;
-    if (c.detail >= 0) {
-      Detail& detail = workers[c.worker].details[static_cast<size_t>(c.detail)];
-      record.message = std::move(detail.message);
-      record.evidence = std::move(detail.evidence);
-      record.missing_fact = std::move(detail.missing_fact);
-      record.waiver = std::move(detail.waiver);
+  // Building the records (string copies, moved details, deny texts) is the
+  // larger part of the merge: it runs on the workers' threads, each filling a
+  // contiguous slice of the sorted outcomes. Deny reasons are then appended
+  // serially, in the sorted order, so the output does not depend on `jobs`.
+  result.outcomes.resize(all.size());
+  std::vector<std::string> deny_texts(all.size());
+  std::vector<uint8_t> denying(all.size(), 0);
+  auto build = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const CompactOutcome& c = all[i];
+      const RuleRun& rule = rules_[c.rule_rank];
+      const facts::SubjectKind kind = rule.instance->rule->subject;
+      const Subject& subject = *subjects_.OfKind(kind)[c.subject_rank];
+      OutcomeRecord& record = result.outcomes[i];
+      record.rule_id = rule.info.id;
+      record.subject_kind = rule.info.subject_kind;
+      record.subject_id = subject.id;
+      record.outcome = c.outcome;
+      if (c.detail >= 0) {
+        Detail& detail = workers[c.worker].details[static_cast<size_t>(c.detail)];
+        record.message = std::move(detail.message);
+        record.evidence = std::move(detail.evidence);
+        record.missing_fact = std::move(detail.missing_fact);
+        record.waiver = std::move(detail.waiver);
+      }
+      if ((c.outcome == Outcome::kFail || c.outcome == Outcome::kError || c.outcome == Outcome::kNotEvaluable) &&
+          rule.info.enforcement == Enforcement::kDeny && rule.info.severity >= options_.fail_on) {
+        denying[i] = 1;
+        deny_texts[i] = record.rule_id + " " + record.subject_kind + "/" + record.subject_id + ": " +
+                        std::string(OutcomeName(record.outcome)) + ": " + record.message;
+      }
     }
-    const bool denying = (c.outcome == Outcome::kFail || c.outcome == Outcome::kError ||
-                          c.outcome == Outcome::kNotEvaluable) &&
-                         rule.info.enforcement == Enforcement::kDeny && rule.info.severity >= options_.fail_on;
-    if (denying) {
-      result.decision = Decision::kDeny;
-      result.deny_reasons.push_back(record.rule_id + " " + record.subject_kind + "/" + record.subject_id + ": " +
-                                    std::string(OutcomeName(record.outcome)) + ": " + record.message);
+  };
+  const size_t merge_jobs = std::max<size_t>(1, std::min(jobs, all.size() / 4096));
+  if (merge_jobs == 1) {
+    build(0, all.size());
+  } else {
+    std::vector<std::thread> threads;
+    threads.reserve(merge_jobs);
+    // A failure inside a thread (out of memory) is carried back and rethrown
+    // here, where Evaluate reports it as an internal error.
+    std::vector<std::exception_ptr> failures(merge_jobs);
+    const size_t slice = (all.size() + merge_jobs - 1) / merge_jobs;
+    for (size_t i = 0; i < merge_jobs; ++i) {
+      const size_t begin = std::min(all.size(), i * slice);
+      threads.emplace_back([&, i, begin] {
+        try {
+          build(begin, std::min(all.size(), begin + slice));
+        } catch (...) {
+          failures[i] = std::current_exception();
+        }
+      });
     }
-    result.outcomes.push_back(std::move(record));
+    for (std::thread& t : threads) t.join();
+    for (const std::exception_ptr& failure : failures) {
+      if (failure) std::rethrow_exception(failure);
+    }
+  }
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!denying[i]) continue;
+    result.decision = Decision::kDeny;
+    result.deny_reasons.push_back(std::move(deny_texts[i]));
   }
   if (!error.empty()) result.decision = Decision::kDeny;  // an incomplete run never allows
   result.finished_at = FormatTime(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));

@@ -286,6 +286,28 @@ SubjectScope::~SubjectScope() { g_scope = state_.previous; }
 
 cel::Value SubjectValue(const Subject& subject) { return cel::Value::Map(&kFactMap, &subject.document, nullptr); }
 
+namespace {
+// Records the paths of the `wanted` nodes below `node` (one walk of the
+// document; a plain recursive function rather than a std::function, which
+// cost an indirect call and a heap allocation per failing outcome).
+void WalkEvidence(const Json& node, std::string& path, std::unordered_set<const Json*>& wanted,
+                  std::map<std::string, nlohmann::json>* evidence) {
+  if (wanted.empty()) return;
+  if (auto it = wanted.find(&node); it != wanted.end()) {
+    evidence->insert_or_assign(path, node);
+    wanted.erase(it);
+  }
+  if (!node.is_object()) return;
+  for (const auto& [key, value] : node.get_ref<const Json::object_t&>()) {
+    const size_t size = path.size();
+    path += '.';
+    path += key;
+    WalkEvidence(value, path, wanted, evidence);
+    path.resize(size);
+  }
+}
+}  // namespace
+
 void CollectEvidence(const Subject& subject, const FactCapture& capture,
                      std::map<std::string, nlohmann::json>* evidence) {
   if (capture.reads_.empty()) return;
@@ -299,26 +321,11 @@ void CollectEvidence(const Subject& subject, const FactCapture& capture,
     }
   }
   if (wanted.empty()) return;
-  std::function<void(const Json&, std::string&)> walk = [&](const Json& node, std::string& path) {
-    if (wanted.empty()) return;
-    if (auto it = wanted.find(&node); it != wanted.end()) {
-      evidence->insert_or_assign(path, node);
-      wanted.erase(it);
-    }
-    if (!node.is_object()) return;
-    for (const auto& [key, value] : node.get_ref<const Json::object_t&>()) {
-      const size_t size = path.size();
-      path += '.';
-      path += key;
-      walk(value, path);
-      path.resize(size);
-    }
-  };
   std::string path(facts::SubjectKindName(subject.kind));
-  walk(subject.document, path);
+  WalkEvidence(subject.document, path, wanted, evidence);
   if (subject.device != nullptr) {
     path = "stream.device";
-    walk(subject.device->document, path);
+    WalkEvidence(subject.device->document, path, wanted, evidence);
   }
 }
 
