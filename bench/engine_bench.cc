@@ -65,20 +65,27 @@ spec:
   return yaml;
 }
 
-subjects::SubjectSet MakeSubjects() {
+// Every subject of the fleet; `faulty_percent` of them carry the varied data
+// below (about 13 % of their rule evaluations fail), the others are healthy
+// and pass every rule. Failures cost more than passes: each renders its
+// message and keeps the evidence it read.
+subjects::SubjectSet MakeSubjects(int faulty_percent) {
   subjects::SubjectSet set;
   const char* sites[] = {"plant-a", "plant-b", "plant-c", "plant-d"};
   for (int d = 0; d < kSubjects / 10; ++d) {
+    // A device is faulty when its first stream is.
+    const bool faulty = ((d * 10) % 100) < faulty_percent;
     set.AddDocument(nlohmann::json{{"kind", "device"},
                                    {"id", fmt::format("dev-{:05}", d)},
-                                   {"site", sites[d % 4]},
+                                   {"site", faulty ? sites[d % 4] : sites[d % 3]},
                                    {"zone", fmt::format("line-{}", d % 7)},
-                                   {"firmware", d % 9 == 0 ? "3.9.0" : "4.2.1"},
+                                   {"firmware", faulty && d % 9 == 0 ? "3.9.0" : "4.2.1"},
                                    {"labels", {{"tier", d % 3 == 0 ? "gold" : "silver"}}}},
                     {"bench", d + 1});
   }
   for (int s = 0; s < kSubjects; ++s) {
-    const double r = (s % 97) / 1000.0;
+    const bool faulty = (s % 100) < faulty_percent;
+    const double r = faulty ? (s % 97) / 1000.0 : 0.01;
     set.AddDocument(nlohmann::json{{"kind", "stream"},
                                    {"id", fmt::format("dev-{:05}/s{}", s / 10, s % 10)},
                                    {"device", fmt::format("dev-{:05}", s / 10)},
@@ -88,7 +95,7 @@ subjects::SubjectSet MakeSubjects() {
                                      {"max_gap_s", 10.0 + s % 50},
                                      {"sample_rate_hz", 1.0 - r},
                                      {"duplicate_ratio", 0.0}}},
-                                   {"stats", {{"count", 86'000 + s % 400}, {"mean", 20.0 + r}, {"max", 40.0 + s % 13}}}},
+                                   {"stats", {{"count", 86'000 + s % 400}, {"mean", 20.0 + r}, {"max", faulty ? 40.0 + s % 13 : 40.0}}}},
                     {"bench", kSubjects + s + 1});
   }
   set.Finish();
@@ -96,7 +103,7 @@ subjects::SubjectSet MakeSubjects() {
 }
 
 void BM_EngineThroughput(benchmark::State& state) {
-  subjects::SubjectSet subjects = MakeSubjects();
+  subjects::SubjectSet subjects = MakeSubjects(static_cast<int>(state.range(1)));
   facts::FactSchema schema;
   facts::RegisterCoreFacts(schema);
   subjects::InferFacts(subjects, &schema);
@@ -112,17 +119,26 @@ void BM_EngineThroughput(benchmark::State& state) {
   options.jobs = static_cast<int>(state.range(0));
   options.record_passing = false;
   int64_t evaluations = 0;
+  int64_t failures = 0;
   for (auto _ : state) {
     eval::RunResult result = eval::Evaluate(*loaded.bundle, subjects, options);
     evaluations += result.counts.total();
+    failures += result.counts.fail;
     benchmark::DoNotOptimize(result);
   }
+  state.counters["fail_share_pct"] = 100.0 * static_cast<double>(failures) / static_cast<double>(evaluations);
   state.counters["rule_evals_per_s"] =
       benchmark::Counter(static_cast<double>(evaluations), benchmark::Counter::kIsRate);
   state.counters["evals_per_run"] = static_cast<double>(evaluations) / static_cast<double>(state.iterations());
 }
 
-BENCHMARK(BM_EngineThroughput)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+// Arguments: threads, percent of faulty subjects.
+BENCHMARK(BM_EngineThroughput)
+    ->ArgsProduct({{1, 2}, {10, 100}})
+    ->ArgNames({"threads", "faulty_pct"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 
 }  // namespace
 }  // namespace stagegate
