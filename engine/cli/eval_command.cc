@@ -62,6 +62,11 @@ int RunEval(const EvalArguments& args) {
           args.input_path, document->is_array() ? "a list" : fmt::format("a {}", document->type_name()));
       return 2;
     }
+    if (!cel::JsonWithinDepth(*document)) {
+      std::cerr << fmt::format("error: {}: the document nests lists and maps more than {} levels deep; flatten it\n",
+                               args.input_path, cel::kMaxDocumentDepth);
+      return 2;
+    }
     for (const auto& [key, value] : document->items()) bindings.emplace_back(key, &value);
     documents.push_back(std::move(document));
   }
@@ -71,6 +76,11 @@ int RunEval(const EvalArguments& args) {
     std::string error;
     if (!ParseVar(spec, &name, value.get(), &error)) {
       std::cerr << "error: " << error << "\n";
+      return 2;
+    }
+    if (!cel::JsonWithinDepth(*value)) {
+      std::cerr << fmt::format("error: --var {}: the value nests more than {} levels deep; flatten it\n", name,
+                               cel::kMaxDocumentDepth);
       return 2;
     }
     bindings.emplace_back(name, value.get());  // later bindings override the document's

@@ -766,9 +766,9 @@ void Loader::ReadFile(const File& file) {
     if (root.IsNull()) continue;  // an empty document (a trailing `---`)
     if (!cel::YamlWithinBudget(root)) {
       ReportAt("SG005", file, root,
-               fmt::format("the document expands to more than {} values (nested YAML aliases?); split it or "
-                           "write the values out",
-                           cel::kMaxYamlValues));
+               fmt::format("the document expands to more than {} values (nested YAML aliases?) or nests deeper "
+                           "than {} levels; split it or write the values out",
+                           cel::kMaxYamlValues, cel::kMaxYamlDepth));
       continue;
     }
     if (!root.IsMap()) {

@@ -258,6 +258,11 @@ void SubjectSet::AddDocument(Json document, DocumentLocation location) {
     error("an input document must be an object with `kind` and `id`, not " + std::string(document.type_name()));
     return;
   }
+  if (!cel::JsonWithinDepth(document)) {
+    error("the document nests lists and maps more than " + std::to_string(cel::kMaxDocumentDepth) +
+          " levels deep; flatten it");
+    return;
+  }
   auto kind_it = document.find("kind");
   if (kind_it == document.end() || !kind_it->is_string()) {
     error("the document has no `kind`; add `kind:` with one of " + KindList());

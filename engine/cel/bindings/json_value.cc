@@ -184,4 +184,16 @@ nlohmann::json ValueToJson(const Value& value) {
   return nullptr;
 }
 
+bool JsonWithinDepth(const nlohmann::json& document, size_t max_depth) {
+  std::vector<std::pair<const nlohmann::json*, size_t>> pending{{&document, 0}};
+  while (!pending.empty()) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (!node->is_structured()) continue;
+    if (depth + 1 > max_depth) return false;
+    for (const auto& child : *node) pending.emplace_back(&child, depth + 1);
+  }
+  return true;
+}
+
 }  // namespace stagegate::cel

@@ -23,6 +23,15 @@ Value JsonValue(const nlohmann::json& document);
 // are not data: the caller handles them first.
 nlohmann::json ValueToJson(const Value& value);
 
+// Nesting deeper than this is refused when documents are read: values are
+// compared, printed and converted recursively, so an input nested 100,000
+// levels deep would otherwise exhaust the stack.
+inline constexpr size_t kMaxDocumentDepth = 256;
+
+// Returns true when no value in `document` is nested deeper than `max_depth`
+// levels of lists and maps. Iterative: safe on any document.
+bool JsonWithinDepth(const nlohmann::json& document, size_t max_depth = kMaxDocumentDepth);
+
 // Parses YAML text into JSON (so that YAML inputs bind like JSON ones).
 // On a syntax error returns false with `error` set to "line L, column C: reason".
 bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* error);

@@ -121,7 +121,8 @@ bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* er
     if (!YamlWithinBudget(root)) {
       if (error != nullptr) {
         *error = "line 1, column 1: the document expands to more than " + std::to_string(kMaxYamlValues) +
-                 " values (nested YAML aliases?); write the values out or split the document";
+                 " values (nested YAML aliases?) or nests deeper than " + std::to_string(kMaxYamlDepth) +
+                 " levels; write the values out or split the document";
       }
       return false;
     }

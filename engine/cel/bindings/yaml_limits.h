@@ -5,6 +5,7 @@
 // Every reader of untrusted YAML checks documents with this before walking them.
 
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -13,23 +14,27 @@ namespace stagegate::cel {
 
 // Values one YAML document may expand to, counting every alias expansion.
 inline constexpr size_t kMaxYamlValues = 1'000'000;
+// Levels of nested lists and maps a YAML document may have (readers convert
+// and walk documents recursively).
+inline constexpr size_t kMaxYamlDepth = 256;
 
 // Returns true when `root`, with aliases expanded, holds at most `budget`
-// values. Stops counting as soon as the budget is spent, so it costs at most
-// `budget` steps whatever the document.
-inline bool YamlWithinBudget(const YAML::Node& root, size_t budget = kMaxYamlValues) {
-  std::vector<YAML::Node> pending{root};
+// values nested at most `max_depth` levels. Stops as soon as a limit is
+// passed, so it costs at most `budget` steps whatever the document.
+inline bool YamlWithinBudget(const YAML::Node& root, size_t budget = kMaxYamlValues,
+                             size_t max_depth = kMaxYamlDepth) {
+  std::vector<std::pair<YAML::Node, size_t>> pending{{root, 0}};
   size_t seen = 0;
   while (!pending.empty()) {
-    YAML::Node node = pending.back();
+    auto [node, depth] = pending.back();
     pending.pop_back();
-    if (++seen > budget) return false;
+    if (++seen > budget || depth > max_depth) return false;
     if (node.IsSequence()) {
-      for (const auto& child : node) pending.push_back(child);
+      for (const auto& child : node) pending.emplace_back(child, depth + 1);
     } else if (node.IsMap()) {
       for (const auto& entry : node) {
-        pending.push_back(entry.first);
-        pending.push_back(entry.second);
+        pending.emplace_back(entry.first, depth + 1);
+        pending.emplace_back(entry.second, depth + 1);
       }
     }
   }
