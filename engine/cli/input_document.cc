@@ -35,6 +35,10 @@ bool ReadDocument(const std::string& path, nlohmann::json* out, std::string* err
     try {
       *out = nlohmann::json::parse(text);
       return true;
+    } catch (const nlohmann::json::out_of_range& e) {
+      // Valid syntax, but a value nlohmann cannot hold (a number beyond double range).
+      *error = fmt::format("{}: invalid JSON: {}; fix the document", name, e.what());
+      return false;
     } catch (const nlohmann::json::parse_error& e) {
       // nlohmann reports a byte offset; turn it into line and column.
       size_t offset = std::min(e.byte, text.size());

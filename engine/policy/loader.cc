@@ -755,6 +755,11 @@ void Loader::CheckDuplicate(std::map<std::string, eval::FileLocation>& seen, con
 
 void Loader::ReadFile(const File& file) {
   std::vector<YAML::Node> documents;
+  if (std::optional<std::pair<int, int>> comma = cel::FindLeadingComma(file.content)) {
+    Report("SG001", file, comma->first, comma->second,
+           "YAML syntax error: a document cannot start with ','; remove it or quote the value");
+    return;
+  }
   try {
     documents = YAML::LoadAll(file.content);
   } catch (const YAML::Exception& e) {

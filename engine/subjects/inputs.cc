@@ -132,6 +132,10 @@ void SubjectSet::AddJsonText(const std::string& path, std::string_view content, 
     auto [line, column] = LineColumnOf(content, e.byte > 0 ? e.byte - 1 : 0);
     errors_.push_back({path, line, column, "invalid JSON: " + JsonReason(e.what()) + "; fix the document"});
     return;
+  } catch (const Json::exception& e) {
+    // Not a syntax error: a number beyond the range of a double, for example.
+    errors_.push_back({path, 0, 0, "invalid JSON: " + JsonReason(e.what()) + "; fix the document"});
+    return;
   }
   if (parsed.is_array()) {
     const std::vector<int> lines = ArrayElementLines(content);
@@ -163,6 +167,9 @@ void SubjectSet::AddJsonLines(const std::string& path, std::string_view content,
       const int column = static_cast<int>(e.byte > 0 ? e.byte : 1);
       errors_.push_back({path, line_number, column,
                          "invalid JSON Lines record: " + JsonReason(e.what()) + "; each line must be one JSON document"});
+      continue;
+    } catch (const Json::exception& e) {
+      errors_.push_back({path, line_number, 0, "invalid JSON Lines record: " + JsonReason(e.what()) + "; fix the record"});
       continue;
     }
     AddDocument(std::move(parsed), {path, line_number});

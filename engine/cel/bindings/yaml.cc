@@ -117,6 +117,13 @@ Json Convert(const YAML::Node& node) {
 
 bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* error) {
   try {
+    if (std::optional<std::pair<int, int>> comma = FindLeadingComma(yaml_text)) {
+      if (error != nullptr) {
+        *error = "line " + std::to_string(comma->first) + ", column " + std::to_string(comma->second) +
+                 ": a document cannot start with ','";
+      }
+      return false;
+    }
     YAML::Node root = YAML::Load(std::string(yaml_text));
     if (!YamlWithinBudget(root)) {
       if (error != nullptr) {

@@ -5,6 +5,9 @@
 // Every reader of untrusted YAML checks documents with this before walking them.
 
 #include <cstddef>
+#include <optional>
+#include <string_view>
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -39,6 +42,41 @@ inline bool YamlWithinBudget(const YAML::Node& root, size_t budget = kMaxYamlVal
     }
   }
   return true;
+}
+
+// yaml-cpp 0.7 (Debian 12) allocates without bound when a document's first
+// token is a ',' (",\n" alone exhausts memory). Returns the 1-based line and
+// column of such a comma, to be reported as a syntax error before the text
+// reaches yaml-cpp, or nullopt when there is none.
+inline std::optional<std::pair<int, int>> FindLeadingComma(std::string_view text) {
+  int line = 1;
+  size_t pos = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // byte order mark
+  bool at_document_start = true;
+  while (pos < text.size()) {
+    const size_t end = std::min(text.find('\n', pos), text.size());
+    std::string_view content = text.substr(pos, end - pos);
+    size_t column = 0;
+    if (content.substr(0, 3) == "---" || content.substr(0, 3) == "...") {
+      at_document_start = true;
+      column = 3;  // content may follow the marker on the same line
+    } else if (at_document_start && !content.empty() && content[0] == '%') {
+      column = content.size();  // a directive
+    }
+    if (at_document_start) {
+      while (column < content.size() && (content[column] == ' ' || content[column] == '\t' ||
+                                         content[column] == '\r')) {
+        ++column;
+      }
+      if (column < content.size() && content[column] != '#') {
+        if (content[column] == ',') return std::make_pair(line, static_cast<int>(column) + 1);
+        at_document_start = false;
+      }
+    }
+    pos = end + 1;
+    ++line;
+  }
+  return std::nullopt;
 }
 
 }  // namespace stagegate::cel

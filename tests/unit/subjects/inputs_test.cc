@@ -137,3 +137,21 @@ TEST(InputsTest, InfersUserFieldTypes) {
 
 }  // namespace
 }  // namespace stagegate::subjects
+
+namespace stagegate::subjects {
+namespace {
+
+// Regression (found by the inputs fuzz target): a number beyond the range of
+// a double made nlohmann throw out_of_range, which escaped the reader.
+TEST(InputsRegression, NumberOutOfRangeIsAnInputError) {
+  SubjectSet set;
+  set.AddFile("big.jsonl", "{\"kind\": \"device\", \"id\": \"d\", \"x\": 4444444E4444}\n");
+  set.AddFile("big.json", "{\"kind\": \"device\", \"id\": \"e\", \"x\": 1e999}");
+  set.Finish();
+  ASSERT_EQ(set.errors().size(), 2u);
+  EXPECT_NE(set.errors()[0].message.find("invalid JSON Lines record"), std::string::npos);
+  EXPECT_NE(set.errors()[1].message.find("invalid JSON"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stagegate::subjects

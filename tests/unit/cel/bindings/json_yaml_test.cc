@@ -118,3 +118,24 @@ TEST(YamlToJsonTest, RefusesDocumentsThatExpandThroughAliases) {
 
 }  // namespace
 }  // namespace stagegate::cel
+
+namespace stagegate::cel {
+namespace {
+
+// Regression (found by the policy fuzz target): yaml-cpp 0.7 allocates
+// without bound when a document starts with a comma; it must be an error.
+TEST(YamlToJsonTest, RefusesDocumentsStartingWithAComma) {
+  nlohmann::json out;
+  std::string error;
+  for (const char* text : {",\n", "# note\n ,}", "a: 1\n---\n,\n", "--- ,\n", "\xEF\xBB\xBF,"}) {
+    EXPECT_FALSE(YamlToJson(text, &out, &error)) << text;
+    EXPECT_NE(error.find("cannot start with ','"), std::string::npos) << error;
+  }
+  // Commas elsewhere are ordinary YAML.
+  EXPECT_TRUE(YamlToJson("title: Hello, world\nx: [a\n , b]\n", &out, &error)) << error;
+  EXPECT_EQ(out["title"], "Hello, world");
+  EXPECT_EQ(out["x"][1], "b");
+}
+
+}  // namespace
+}  // namespace stagegate::cel
