@@ -109,8 +109,23 @@ class Parser {
           kTooDeepCode);
   }
 
+  // Nodes one expression may expand to. Macros add nodes, and optMap /
+  // optFlatMap copy their target, so chains of them grow exponentially:
+  // without this bound a 4 KB expression could exhaust memory.
+  int64_t MaxNodes() const { return 4 * static_cast<int64_t>(limits_.max_expression_bytes) + 1000; }
+
+  void TooManyNodes(int32_t offset) {
+    if (failed_) return;
+    failed_ = true;
+    Error(offset,
+          "expression expands to more than " + std::to_string(MaxNodes()) +
+              " nodes (macros such as optMap copy their target); simplify it",
+          kTooLongCode);
+  }
+
   // ---- node construction -----------------------------------------------------
   ExprPtr NewExpr(ExprKind kind, int32_t offset) {
+    if (next_id_ > MaxNodes()) TooManyNodes(offset);
     auto e = std::make_unique<Expr>();
     e->id = next_id_++;
     e->offset = offset;
@@ -768,7 +783,9 @@ class Parser {
   }
 
   // Returns a deep copy of `e` with fresh ids (its depth is already bounded).
+  // After a failure (the node budget) it stops copying: the tree is discarded.
   ExprPtr Copy(const Expr& e) {
+    if (failed_) return NewExpr(ExprKind::kConstant, e.offset);
     ExprPtr c = NewExpr(e.kind, e.offset);
     c->constant = e.constant;
     c->name = e.name;

@@ -475,3 +475,23 @@ TEST(ParserLimits, HugeInputsNeverCrash) {
 
 }  // namespace
 }  // namespace stagegate::cel
+
+namespace stagegate::cel {
+namespace {
+
+// Regression (found by the parser fuzz target): optMap copies its target, so
+// a chain of them doubled the tree at each step and exhausted memory.
+TEST(ParserLimits, MacroExpansionIsBounded) {
+  std::string text = "o";
+  for (int i = 0; i < 40; ++i) text += ".optMap(v, v + 1)";
+  ParseResult r = Parse(Source(text));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.diagnostics[0].code, "CEL201");
+  EXPECT_NE(r.diagnostics[0].message.find("expands to more than 401000 nodes"), std::string::npos)
+      << r.diagnostics[0].message;
+  // A few levels are fine.
+  EXPECT_TRUE(Parse(Source("o.optMap(v, v + 1).optMap(w, w * 2)")).ok());
+}
+
+}  // namespace
+}  // namespace stagegate::cel
