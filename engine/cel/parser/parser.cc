@@ -124,13 +124,18 @@ class Parser {
   }
 
   // ---- node construction -----------------------------------------------------
-  ExprPtr NewExpr(ExprKind kind, int32_t offset) {
+  // Returns a fresh id for a node or map entry, within the node budget.
+  int64_t NewId(int32_t offset) {
     if (next_id_ > MaxNodes()) TooManyNodes(offset);
+    heights_.push_back(1);
+    return next_id_++;
+  }
+
+  ExprPtr NewExpr(ExprKind kind, int32_t offset) {
     auto e = std::make_unique<Expr>();
-    e->id = next_id_++;
+    e->id = NewId(offset);
     e->offset = offset;
     e->kind = kind;
-    heights_.push_back(1);
     return e;
   }
 
@@ -420,8 +425,7 @@ class Parser {
       Advance();
       entry.offset = Cur().offset;
       if (!Expect(TokenKind::kColon, "':'")) return nullptr;
-      entry.id = next_id_++;
-      heights_.push_back(1);
+      entry.id = NewId(entry.offset);
       entry.value = ParseExpr();
       if (failed_) return nullptr;
       e->entries.push_back(std::move(entry));
@@ -459,8 +463,7 @@ class Parser {
       if (failed_) return nullptr;
       entry.offset = Cur().offset;
       if (!Expect(TokenKind::kColon, "':'")) return nullptr;
-      entry.id = next_id_++;
-      heights_.push_back(1);
+      entry.id = NewId(entry.offset);
       entry.value = ParseExpr();
       if (failed_) return nullptr;
       e->entries.push_back(std::move(entry));
@@ -795,8 +798,7 @@ class Parser {
     for (const ExprPtr& a : e.args) c->args.push_back(Copy(*a));
     for (const MapEntry& entry : e.entries) {
       MapEntry copy;
-      copy.id = next_id_++;
-      heights_.push_back(1);
+      copy.id = NewId(entry.offset);
       copy.offset = entry.offset;
       copy.field_name = entry.field_name;
       copy.optional = entry.optional;
