@@ -60,7 +60,8 @@ std::vector<Hash> ConsistencyProof(const SubtreeSource& tree, uint64_t old_size,
 // RFC 9162 section 2.1.3.2.
 bool VerifyInclusion(uint64_t leaf_index, uint64_t tree_size, const Hash& leaf_hash, std::span<const Hash> proof,
                      const Hash& root);
-// RFC 9162 section 2.1.4.2 (old_size == new_size needs an empty proof and equal roots).
+// RFC 9162 section 2.1.4.2 (old_size == new_size needs an empty proof and equal roots;
+// old_size 0 needs an empty proof and old_root == EmptyTreeRoot()).
 bool VerifyConsistency(uint64_t old_size, uint64_t new_size, const Hash& old_root, const Hash& new_root,
                        std::span<const Hash> proof);
 

@@ -34,6 +34,8 @@ class SigningKey {
   // Parses a PEM "PRIVATE KEY" (PKCS#8) holding an Ed25519 key.
   static std::optional<SigningKey> FromPem(std::string_view pem, std::string* error);
   static std::optional<SigningKey> LoadFile(const std::string& path, std::string* error);
+  // Builds the key from its 32 raw private bytes (the RFC 8032 seed).
+  static std::optional<SigningKey> FromRawPrivate(std::string_view raw32, std::string* error);
 
   std::string Sign(std::string_view message) const;  // raw 64-byte signature
   PublicKey Public() const;
