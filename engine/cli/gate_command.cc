@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "engine/cli/authoring_support.h"
+#include "engine/cli/evidence_support.h"
+#include "engine/common/uuid.h"
 #include "engine/eval/engine.h"
 #include "engine/policy/loader.h"
 #include "engine/subjects/inputs.h"
@@ -30,6 +32,9 @@ struct GateArguments {
   std::string at;
   std::string fail_on = "low";
   int jobs = 0;
+  std::string evidence;
+  std::string signing_key;
+  bool no_evidence = false;
 };
 
 struct OutputFile {
@@ -141,6 +146,23 @@ int RunGate(const GateArguments& args) {
       authoring::TakeLoaded(policy::LoadPolicies(bundle, schema, load_options));
   if (!loaded) return 2;
 
+  // The evidence log and its key are opened before the run, so that a
+  // missing key or an unwritable store stops the gate before any work.
+  std::unique_ptr<evidence_support::Recorder> recorder;
+  if (!args.no_evidence) {
+    evidence_support::RecordRequest request;
+    request.store_path = args.evidence.empty() ? evidence_support::DefaultStorePath() : args.evidence;
+    request.key_given = !args.signing_key.empty();
+    request.key_path = request.key_given ? args.signing_key : evidence_support::DefaultKeyPath(request.store_path);
+    request.run_id = common::NewUuidV4();
+    request.schema = &loaded->schema;
+    request.parameters = {{"policies", args.policies}, {"rev", args.revision}, {"inputs", args.inputs},
+                          {"formats", args.formats},   {"out", args.out},      {"at", args.at},
+                          {"failOn", args.fail_on},    {"stage", "gate"},      {"jobs", args.jobs}};
+    recorder = evidence_support::Recorder::Open(std::move(request));
+    if (!recorder) return 2;
+  }
+
   eval::EvalOptions options;
   options.kind = "gate";
   options.stage = policy::Stage::kGate;
@@ -176,6 +198,11 @@ int RunGate(const GateArguments& args) {
     }
   }
   PrintSummary(result);
+  if (recorder && !recorder->Record(result)) {
+    std::cerr << "error: the decision was not recorded in the evidence log; fix the cause above, or pass "
+                 "--no-evidence to run without recording\n";
+    return 2;
+  }
   return result.decision == eval::Decision::kDeny ? 1 : 0;
 }
 
@@ -195,7 +222,13 @@ void AddGateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--at", args->at, "Evaluation time, RFC 3339 or YYYY-MM-DD (default: now)");
   cmd->add_option("--fail-on", args->fail_on, "Lowest severity that denies: info, low, medium, high, critical");
   cmd->add_option("--jobs", args->jobs, "Worker threads (default 0: all cores)");
-  cmd->footer(R"(Exit codes: 0 allow, 1 deny, 2 bad input or policy, 3 internal error.
+  evidence_support::AddStoreOption(cmd, &args->evidence);
+  cmd->add_option("--signing-key", args->signing_key,
+                  "Ed25519 key that signs the evidence log (default: $STAGEGATE_SIGNING_KEY, else signing.key beside "
+                  "the store, created on first use)");
+  cmd->add_flag("--no-evidence", args->no_evidence, "Do not record this run in the evidence log");
+  cmd->footer(R"(Every run is recorded in the signed evidence log (see 'stagegate evidence --help') unless --no-evidence.
+Exit codes: 0 allow, 1 deny, 2 bad input or policy (or the run could not be recorded), 3 internal error.
 Example:
   stagegate gate --policies policies/ --input fleet/ --format json,sarif --out gate-out --at 2025-06-01T00:00:00Z)");
   cmd->callback([args, exit_code]() {

@@ -6,9 +6,11 @@
 
 #include "engine/cli/check_command.h"
 #include "engine/cli/diff_command.h"
+#include "engine/cli/evidence_command.h"
 #include "engine/cli/facts_command.h"
 #include "engine/cli/eval_command.h"
 #include "engine/cli/gate_command.h"
+#include "engine/cli/keys_command.h"
 #include "engine/cli/test_command.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
   stagegate gate --policies . --rev main --input inputs/ --format json,sarif --out gate-results
   stagegate test --policies policies/examples --coverage-min 80
   stagegate diff --policies . --from main --to HEAD --input inputs/
+  stagegate evidence verify --pubkey .stagegate/signing.pub
   stagegate eval 'stream.quality.missing_ratio <= 0.02' --input docs/examples/stream.yaml
   stagegate COMMAND --help
 
@@ -33,6 +36,8 @@ or policy (the message names the file, line and what to do); 3 internal error.)"
   stagegate::cli::AddTestCommand(app, &exit_code);
   stagegate::cli::AddDiffCommand(app, &exit_code);
   stagegate::cli::AddGateCommand(app, &exit_code);
+  stagegate::cli::AddKeysCommand(app, &exit_code);
+  stagegate::cli::AddEvidenceCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

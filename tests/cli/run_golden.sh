@@ -8,6 +8,9 @@
 #   normalize        optional sed -E script applied to stdout and stderr before
 #                    comparing (for commit ids and other values of the checkout);
 #                    the repository root is always replaced by <root>
+# Each case records its runs in its own evidence store ($STAGEGATE_EVIDENCE in
+# a fresh folder, shown as <evidence>); run ids and key ids, random by
+# nature, are shown as <uuid> and <key-id>.
 # Commands run from the repository root, so paths in args are relative to it.
 #   run_golden.sh BINARY [--rewrite] [CASE...]
 # --rewrite records the current behaviour as expected (review the diff!).
@@ -28,11 +31,12 @@ for name in "${cases[@]}"; do
   mapfile -t args < "$dir/args"
   stdin_file=/dev/null
   [ -f "$dir/stdin" ] && stdin_file="$dir/stdin"
-  out=$(mktemp) err=$(mktemp)
-  (cd "$root" && "$binary" "${args[@]}" <"$stdin_file" >"$out" 2>"$err")
+  out=$(mktemp) err=$(mktemp) evidence=$(mktemp -d)
+  (cd "$root" && STAGEGATE_EVIDENCE="$evidence/evidence.db" "$binary" "${args[@]}" <"$stdin_file" >"$out" 2>"$err")
   code=$?
   for stream in "$out" "$err"; do
-    sed -i "s#$root#<root>#g" "$stream"
+    sed -i "s#$evidence#<evidence>#g; s#$root#<root>#g" "$stream"
+    sed -E -i 's/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/<uuid>/g; s/key (id )?[0-9a-f]{16}([0-9a-f]{48})?/key \1<key-id>/g' "$stream"
     if [ -f "$dir/normalize" ]; then sed -E -i -f "$dir/normalize" "$stream"; fi
   done
   if [ $rewrite -eq 1 ]; then
@@ -48,7 +52,7 @@ for name in "${cases[@]}"; do
   if ! diff -u "$dir/expected_stderr" "$err" >/dev/null; then
     echo "FAIL $name: stderr differs:"; diff -u "$dir/expected_stderr" "$err" | head -20; ok=0
   fi
-  rm -f "$out" "$err"
+  rm -rf "$out" "$err" "$evidence"
   if [ $ok -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 echo "$passed passed, $failed failed"

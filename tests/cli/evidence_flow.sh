@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The evidence log as its users meet it, with the real binary: gate runs are
+# recorded, listed, shown, proved, checked without the database, exported;
+# then the file is tampered with and every check must say so.
+#   evidence_flow.sh BINARY
+set -uo pipefail
+binary=$(realpath "$1")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export STAGEGATE_EVIDENCE="$work/log/evidence.db"
+passed=0 failed=0
+check() {  # check NAME EXPECTED_EXIT COMMAND... ; output in $work/out, $work/err
+  local name=$1 expected=$2; shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local code=$?
+  if [ "$code" = "$expected" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL $name: exit $code, expected $expected"; head -5 "$work/out" "$work/err"
+  fi
+}
+contains() {  # contains NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL $1: '$3' not in $(basename "$2"):"; head -5 "$2"
+  fi
+}
+gate=(gate --policies "$root/tests/data/gate/policies" --input "$root/tests/data/gate/inputs" --at 2025-06-01T00:00:00Z)
+
+check keys_init 0 "$binary" keys init --out "$work/keys"
+contains keys_init_prints_id "$work/out" "key id:"
+[ "$(stat -c %a "$work/keys/signing.key")" = 600 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL key mode"; }
+check keys_init_refuses_overwrite 2 "$binary" keys init --out "$work/keys"
+contains keys_init_names_file "$work/err" "$work/keys/signing.key"
+
+for i in 1 2 3; do check "gate_$i" 1 "$binary" "${gate[@]}" --signing-key "$work/keys/signing.key"; done
+check gate_allow 0 "$binary" "${gate[@]}" --fail-on critical --signing-key "$work/keys/signing.key"
+contains gate_names_run "$work/err" "recorded in $STAGEGATE_EVIDENCE at position 3"
+check gate_other_key 2 "$binary" "${gate[@]}" --signing-key "$work/log/signing.key.missing"
+
+check list 0 "$binary" evidence list
+contains list_count "$work/out" "4 run(s)"
+check list_deny 0 "$binary" evidence list --decision deny --json
+[ "$(grep -c '"runId"' "$work/out")" = 3 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL list --decision"; }
+run_id=$(grep -m1 '"runId"' "$work/out" | sed -E 's/.*: "([^"]+)".*/\1/')
+check list_policy 0 "$binary" evidence list --policy device-hygiene
+contains list_policy_count "$work/out" "4 run(s)"
+
+check show 0 "$binary" evidence show "${run_id:0:8}"
+contains show_commit "$work/out" "commit:"
+contains show_finding "$work/out" "stream.quality.missing_ratio = 0.031"
+check show_json 0 "$binary" evidence show "$run_id" --json
+cp "$work/out" "$work/record.json"
+check show_unknown 2 "$binary" evidence show ffffffff
+
+check verify 0 "$binary" evidence verify --pubkey "$work/keys/signing.pub"
+contains verify_intact "$work/out" "evidence log intact: 4 runs, 4 signed checkpoints"
+check verify_without_key 0 "$binary" evidence verify
+contains verify_notes_key "$work/err" "pass --pubkey"
+
+check prove 0 "$binary" evidence prove "$run_id"
+cp "$work/out" "$work/proof.json"
+check verify_proof 0 "$binary" evidence verify-proof --proof "$work/proof.json" --pubkey "$work/keys/signing.pub" --record "$work/record.json"
+contains verify_proof_valid "$work/out" "proof valid: run $run_id is leaf 0"
+"$binary" keys init --out "$work/other" >/dev/null
+check verify_proof_other_key 1 "$binary" evidence verify-proof --proof "$work/proof.json" --pubkey "$work/other/signing.pub"
+sed 's/"decision\\":\\"deny/"decision\\":\\"allow/' "$work/proof.json" > "$work/forged.json"
+check verify_proof_forged_entry 1 "$binary" evidence verify-proof --proof "$work/forged.json" --pubkey "$work/keys/signing.pub"
+sed 's/"decision": "deny"/"decision": "allow"/' "$work/record.json" > "$work/forged-record.json"
+check verify_proof_other_record 1 "$binary" evidence verify-proof --proof "$work/proof.json" --pubkey "$work/keys/signing.pub" --record "$work/forged-record.json"
+
+check consistency 0 "$binary" evidence consistency 2
+old_root=$(grep -m1 '"oldRoot"' "$work/out" | sed -E 's/.*: "([^"]+)".*/\1/')
+check consistency_kept_root 0 "$binary" evidence consistency 2 --old-root "$old_root"
+check consistency_wrong_root 1 "$binary" evidence consistency 2 --old-root "$(printf '%064d' 0)"
+check consistency_bad_size 2 "$binary" evidence consistency 9
+
+# Tampering: one byte of a stored record, then verification and proofs.
+cp "$STAGEGATE_EVIDENCE" "$work/pristine.db"
+sqlite3 "$STAGEGATE_EVIDENCE" "UPDATE runs SET record = CAST(replace(CAST(record AS TEXT), '0.031', '0.021') AS BLOB) WHERE sequence = 1"
+check verify_tampered 1 "$binary" evidence verify --pubkey "$work/keys/signing.pub"
+contains verify_names_run "$work/out" "evidence log TAMPERED: edited content at position 1"
+cp "$work/pristine.db" "$STAGEGATE_EVIDENCE"
+sqlite3 "$STAGEGATE_EVIDENCE" "DELETE FROM runs WHERE sequence = 2"
+check verify_deleted 1 "$binary" evidence verify --pubkey "$work/keys/signing.pub"
+contains verify_names_missing "$work/out" "missing run at position 2"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
