@@ -22,16 +22,26 @@
 namespace stagegate::evidence {
 namespace {
 
-std::filesystem::path BenchFolder() {
-  static const std::filesystem::path folder = [] {
+// A temporary folder for the logs, removed when the process ends.
+class BenchFolder {
+ public:
+  BenchFolder() {
     std::string pattern = (std::filesystem::temp_directory_path() / "stagegate-bench-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) std::abort();
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(BenchFolder(), ec);
-    });
-    return std::filesystem::path(pattern);
-  }();
+    path_ = pattern;
+  }
+  ~BenchFolder() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+const BenchFolder& Folder() {
+  static const BenchFolder folder;
   return folder;
 }
 
@@ -81,7 +91,7 @@ std::unique_ptr<EvidenceStore> OpenOrDie(const std::string& path, EvidenceStore:
 }
 
 void BM_AppendSmallRun(benchmark::State& state) {
-  const std::string path = (BenchFolder() / "append.db").string();
+  const std::string path = (Folder() / "append.db").string();
   std::unique_ptr<EvidenceStore> store = OpenOrDie(path, EvidenceStore::Mode::kReadWrite);
   int64_t n = 0;
   std::string error;
@@ -99,7 +109,7 @@ BENCHMARK(BM_AppendSmallRun)->Unit(benchmark::kMicrosecond)->UseRealTime();
 // A log of 100,000 runs, each appended on its own with its own checkpoint.
 const std::string& VerifyLog() {
   static const std::string path = [] {
-    const std::string file = (BenchFolder() / "verify100k.db").string();
+    const std::string file = (Folder() / "verify100k.db").string();
     std::unique_ptr<EvidenceStore> store = OpenOrDie(file, EvidenceStore::Mode::kReadWrite);
     std::string error;
     for (int64_t n = 0; n < 100'000; ++n) {
@@ -125,7 +135,7 @@ BENCHMARK(BM_Verify100kRuns)->Unit(benchmark::kMillisecond)->UseRealTime()->Iter
 // A log of 1,000,000 leaves, bulk-loaded in batches (one checkpoint each).
 const std::string& MillionLog() {
   static const std::string path = [] {
-    const std::string file = (BenchFolder() / "million.db").string();
+    const std::string file = (Folder() / "million.db").string();
     std::unique_ptr<EvidenceStore> store = OpenOrDie(file, EvidenceStore::Mode::kReadWrite);
     std::string error;
     constexpr int64_t kBatch = 50'000;

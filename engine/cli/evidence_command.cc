@@ -1,5 +1,6 @@
 #include "engine/cli/evidence_command.h"
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -8,11 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/cli/evidence_support.h"
+#include "engine/common/uuid.h"
 #include "engine/common/encoding.h"
 #include "engine/evidence/checkpoint.h"
 #include "engine/evidence/merkle.h"
 #include "engine/evidence/run_record.h"
 #include "engine/evidence/verify.h"
+#include "reports/evidence_exports.h"
 
 namespace stagegate::cli {
 namespace {
@@ -460,6 +463,91 @@ int RunConsistency(const ConsistencyArguments& args) {
   return kOk;
 }
 
+// ---- export ----------------------------------------------------------------
+
+struct ExportArguments {
+  std::string store;
+  std::string run_id;
+  std::string format;
+  std::string out;
+  std::string signing_key;
+};
+
+int RunExport(const ExportArguments& args) {
+  if (args.format != "intoto" && args.format != "oscal") {
+    std::cerr << "error: --format " << args.format << ": use intoto (a signed in-toto statement in a DSSE envelope) "
+                                                      "or oscal (OSCAL assessment results)\n";
+    return kBadInput;
+  }
+  std::unique_ptr<EvidenceStore> store = OpenForReading(args.store);
+  if (!store) return kBadInput;
+  std::string error;
+  std::optional<evidence::StoredRun> run = store->FindRun(args.run_id, &error);
+  if (!run) {
+    std::cerr << "error: " << error << "\n";
+    return kBadInput;
+  }
+  // Exports say what the log recorded: the record must still hash to its leaf.
+  const evidence::Hash leaf = evidence::LeafHash(run->record);
+  nlohmann::json record = nlohmann::json::parse(run->record, nullptr, false);
+  if (leaf != run->leaf_hash || record.is_discarded()) {
+    std::cerr << fmt::format("error: run {}: the stored record does not match its leaf hash; run 'stagegate "
+                             "evidence verify'\n", run->run_id);
+    return kTampered;
+  }
+  const std::string leaf_hex = evidence::HashHex(leaf);
+  std::optional<std::string> document;
+  if (args.format == "intoto") {
+    const std::string key_path = !args.signing_key.empty() ? args.signing_key
+                                                           : evidence_support::DefaultKeyPath(StorePath(args.store));
+    std::optional<evidence::SigningKey> key = evidence_support::LoadSigningKey(key_path, false);
+    if (!key) return kBadInput;
+    std::optional<std::string> log_key = store->LogPublicKeyPem();
+    std::string ignored;
+    std::optional<evidence::PublicKey> log_public = log_key ? evidence::PublicKey::FromPem(*log_key, &ignored)
+                                                            : std::nullopt;
+    if (log_public && log_public->KeyId() != key->KeyId()) {
+      std::cerr << fmt::format("error: {}: key id {} is not the log's key ({}); sign exports with the log's key\n",
+                               key_path, key->KeyId(), log_public->KeyId());
+      return kBadInput;
+    }
+    document = reports::RenderInTotoEnvelope(record, leaf_hex, *key, &error);
+  } else {
+    reports::OscalOptions options;
+    options.document_uuid = common::NewUuidV4();
+    options.generated_at = evidence::NowRfc3339();
+    document = reports::RenderOscal(record, leaf_hex, options, &error);
+  }
+  if (!document) {
+    std::cerr << fmt::format("error: run {}: cannot export it as {}: {}\n", run->run_id, args.format, error);
+    return kBadInput;
+  }
+  if (args.out.empty()) {
+    std::cout << *document;
+    return kOk;
+  }
+  // Written beside and renamed, so a reader never sees half a document.
+  const std::string partial = args.out + ".partial";
+  {
+    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+    file << *document;
+    file.flush();
+    if (!file) {
+      std::cerr << fmt::format("error: {}: cannot write the export; check the folder exists and is writable\n",
+                               args.out);
+      std::remove(partial.c_str());
+      return kBadInput;
+    }
+  }
+  if (std::rename(partial.c_str(), args.out.c_str()) != 0) {
+    std::cerr << fmt::format("error: {}: cannot write the export; check the folder is writable\n", args.out);
+    std::remove(partial.c_str());
+    return kBadInput;
+  }
+  std::cerr << fmt::format("exported run {} as {} to {}\n", run->run_id, args.format, args.out);
+  return kOk;
+}
+
 template <typename Arguments, typename Runner>
 void OnRun(CLI::App* command, std::shared_ptr<Arguments> args, int* exit_code, Runner runner) {
   command->callback([args, exit_code, runner]() {
@@ -484,7 +572,8 @@ Examples:
   stagegate evidence list --since 2025-06-01 --decision deny
   stagegate evidence verify --pubkey signing.pub
   stagegate evidence prove 3f2a9c1e > proof.json
-  stagegate evidence verify-proof --proof proof.json --pubkey signing.pub)");
+  stagegate evidence verify-proof --proof proof.json --pubkey signing.pub
+  stagegate evidence export 3f2a9c1e --format oscal --out run.oscal.json)");
 
   auto list = std::make_shared<ListArguments>();
   CLI::App* list_command = evidence->add_subcommand("list", "List recorded runs, oldest first");
@@ -541,6 +630,18 @@ Examples:
   consistency_command->add_option("--old-root", consistency->old_root,
                                   "Root hash (hex) of the checkpoint you kept: exit 1 unless the log still has it");
   OnRun(consistency_command, consistency, exit_code, RunConsistency);
+
+  auto export_args = std::make_shared<ExportArguments>();
+  CLI::App* export_command = evidence->add_subcommand(
+      "export", "Export a run: a signed in-toto statement (DSSE envelope) or OSCAL assessment results");
+  evidence_support::AddStoreOption(export_command, &export_args->store);
+  export_command->add_option("RUN_ID", export_args->run_id, "Run id, or a unique prefix")->required();
+  export_command->add_option("--format", export_args->format, "intoto or oscal")->required();
+  export_command->add_option("--out", export_args->out, "Write to this file (default: stdout)");
+  export_command->add_option("--signing-key", export_args->signing_key,
+                             "intoto: the log's signing key (default: $STAGEGATE_SIGNING_KEY, else signing.key beside "
+                             "the store)");
+  OnRun(export_command, export_args, exit_code, RunExport);
 }
 
 }  // namespace stagegate::cli

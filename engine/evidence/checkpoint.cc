@@ -46,7 +46,7 @@ Checkpoint SignCheckpoint(uint64_t tree_size, const Hash& root, std::string time
   checkpoint.tree_size = tree_size;
   checkpoint.root = root;
   checkpoint.time = std::move(time);
-  checkpoint.key_id = key.Public().KeyId();
+  checkpoint.key_id = key.KeyId();
   checkpoint.signature = key.Sign(CheckpointBody(checkpoint));
   return checkpoint;
 }

@@ -412,6 +412,18 @@ PublicKey SigningKey::Public() const {
   return pub ? *pub : PublicKey();
 }
 
+std::string SigningKey::KeyId() const {
+  EVP_PKEY* key = Get(key_);
+  if (key == nullptr) return "";
+  unsigned char raw[kRawKeySize];
+  size_t length = sizeof raw;
+  if (EVP_PKEY_get_raw_public_key(key, raw, &length) != 1 || length != kRawKeySize) {
+    ERR_clear_error();
+    return "";
+  }
+  return common::Sha256Hex(std::string_view(reinterpret_cast<const char*>(raw), length));
+}
+
 std::string SigningKey::PrivatePem() const {
   EVP_PKEY* key = Get(key_);
   if (key == nullptr) return "";

@@ -39,6 +39,8 @@ class SigningKey {
 
   std::string Sign(std::string_view message) const;  // raw 64-byte signature
   PublicKey Public() const;
+  // PublicKey::KeyId() of Public(), without building the public key object.
+  std::string KeyId() const;
   std::string PrivatePem() const;  // PEM PKCS#8
   // A 32-byte secret derived from the private key (HMAC-SHA256 of a fixed
   // label keyed by the private key), used to pseudonymise personal data in

@@ -268,23 +268,23 @@ bool EvidenceStore::AppendInTransaction(nlohmann::json record, uint64_t sequence
 namespace {
 
 // Fixes the log's key on first use; refuses another key afterwards.
-bool CheckLogKey(sqlite3* db, const std::string& path, const PublicKey& key, std::string* error) {
+bool CheckLogKey(sqlite3* db, const std::string& path, const SigningKey& key, const std::string& key_id,
+                 std::string* error) {
   sqlite::Statement query(db, "SELECT value FROM meta WHERE key = 'public_key'");
-  const std::string pem = key.Pem();
   if (query.Step() == SQLITE_ROW) {
     std::string ignored;
     std::optional<PublicKey> log_key = PublicKey::FromPem(query.Text(0), &ignored);
-    if (!log_key || log_key->KeyId() != key.KeyId()) {
+    if (!log_key || log_key->KeyId() != key_id) {
       *error = fmt::format("{}: the log is signed with key id {}, not with the given signing key (key id {}); use "
                            "the log's key or another --evidence store",
-                           path, log_key ? log_key->KeyId() : std::string("(unreadable)"), key.KeyId());
+                           path, log_key ? log_key->KeyId() : std::string("(unreadable)"), key_id);
       return false;
     }
     return true;
   }
   sqlite::Statement insert(db, "INSERT INTO meta (key, value) VALUES ('public_key', ?1), ('key_id', ?2), "
                                "('created_at', ?3)");
-  insert.Bind(1, pem).Bind(2, key.KeyId()).Bind(3, NowRfc3339());
+  insert.Bind(1, key.Public().Pem()).Bind(2, key_id).Bind(3, NowRfc3339());
   const int code = insert.Step();
   if (code != SQLITE_DONE) {
     *error = fmt::format("{}: cannot record the log's key: {}", path, sqlite::Describe(db, code));
@@ -316,25 +316,13 @@ bool InsertCheckpoint(sqlite3* db, const std::string& path, const Checkpoint& ch
 std::optional<AppendResult> EvidenceStore::Append(nlohmann::json record, const SigningKey& key, std::string* error) {
   std::vector<nlohmann::json> one;
   one.push_back(std::move(record));
-  AppendResult result;
-  // Shares the batch path: one record, one checkpoint.
-  std::string run_id;
-  auto it = one[0].find("runId");
-  if (it != one[0].end() && it->is_string()) run_id = it->get<std::string>();
   if (!AppendBatch(std::move(one), key, error)) return std::nullopt;
-  std::optional<StoredRun> run = FindRun(run_id, error);
-  std::optional<Checkpoint> checkpoint = LatestCheckpoint();
-  if (!run || !checkpoint) return std::nullopt;
-  result.run_id = run->run_id;
-  result.sequence = run->sequence;
-  result.leaf_hash = run->leaf_hash;
-  result.checkpoint = *checkpoint;
-  return result;
+  return last_append_;
 }
 
 bool EvidenceStore::AppendBatch(std::vector<nlohmann::json> records, const SigningKey& key, std::string* error) {
   if (records.empty()) return true;
-  const PublicKey public_key = key.Public();
+  const std::string key_id = key.KeyId();
   // IMMEDIATE takes the write lock before the tree size is read, so writers
   // in other processes wait instead of appending at the same position.
   int code = sqlite::Execute(db_, "BEGIN IMMEDIATE");
@@ -347,7 +335,10 @@ bool EvidenceStore::AppendBatch(std::vector<nlohmann::json> records, const Signi
     return false;
   };
   try {
-    if (!CheckLogKey(db_, path_, public_key, error)) return fail();
+    // The log's key is fixed by its first append: checked once per connection.
+    if (key_id != checked_key_id_) {
+      if (!CheckLogKey(db_, path_, key, key_id, error)) return fail();
+    }
     sqlite::Statement size_query(db_, "SELECT coalesce(max(sequence) + 1, 0) FROM runs");
     if (size_query.Step() != SQLITE_ROW) {
       *error = fmt::format("{}: cannot read the log size: {}", path_, sqlite::Describe(db_, sqlite3_errcode(db_)));
@@ -360,8 +351,9 @@ bool EvidenceStore::AppendBatch(std::vector<nlohmann::json> records, const Signi
       ++sequence;
     }
     StoredNodes nodes(db_);
-    const Checkpoint checkpoint = SignCheckpoint(sequence, evidence::RootAt(nodes, sequence), NowRfc3339(), key);
-    if (!InsertCheckpoint(db_, path_, checkpoint, error)) return fail();
+    result.checkpoint = SignCheckpoint(sequence, evidence::RootAt(nodes, sequence), NowRfc3339(), key);
+    if (!InsertCheckpoint(db_, path_, result.checkpoint, error)) return fail();
+    last_append_ = std::move(result);
   } catch (const std::exception& e) {
     *error = fmt::format("{}: cannot record the run: {}", path_, e.what());
     return fail();
@@ -372,6 +364,7 @@ bool EvidenceStore::AppendBatch(std::vector<nlohmann::json> records, const Signi
                          sqlite::Describe(db_, code));
     return fail();
   }
+  checked_key_id_ = key_id;
   return true;
 }
 

@@ -98,6 +98,9 @@ class EvidenceStore {
 
   std::string path_;
   sqlite3* db_ = nullptr;
+  // The log's key id once an append has checked it (it never changes).
+  std::string checked_key_id_;
+  AppendResult last_append_;
 };
 
 }  // namespace stagegate::evidence

@@ -73,11 +73,22 @@ check consistency_kept_root 0 "$binary" evidence consistency 2 --old-root "$old_
 check consistency_wrong_root 1 "$binary" evidence consistency 2 --old-root "$(printf '%064d' 0)"
 check consistency_bad_size 2 "$binary" evidence consistency 9
 
+check export_intoto 0 "$binary" evidence export "$run_id" --format intoto --signing-key "$work/keys/signing.key" --out "$work/run.intoto.json"
+contains export_intoto_type "$work/run.intoto.json" '"payloadType": "application/vnd.in-toto+json"'
+check export_intoto_other_key 2 "$binary" evidence export "$run_id" --format intoto --signing-key "$work/other/signing.key"
+contains export_intoto_names_key "$work/err" "is not the log's key"
+check export_oscal 0 "$binary" evidence export "$run_id" --format oscal --out "$work/run.oscal.json"
+check export_oscal_validates 0 node "$root/tests/reports/validate_json_schema.mjs" \
+  "$root/tests/data/oscal/oscal_assessment-results_schema-1.0.4.json" "$work/run.oscal.json"
+check export_bad_format 2 "$binary" evidence export "$run_id" --format pdf
+
 # Tampering: one byte of a stored record, then verification and proofs.
 cp "$STAGEGATE_EVIDENCE" "$work/pristine.db"
 sqlite3 "$STAGEGATE_EVIDENCE" "UPDATE runs SET record = CAST(replace(CAST(record AS TEXT), '0.031', '0.021') AS BLOB) WHERE sequence = 1"
 check verify_tampered 1 "$binary" evidence verify --pubkey "$work/keys/signing.pub"
 contains verify_names_run "$work/out" "evidence log TAMPERED: edited content at position 1"
+tampered_id=$("$binary" evidence list --json | grep '"runId"' | sed -n 2p | sed -E 's/.*: "([^"]+)".*/\1/')
+check export_tampered_refused 1 "$binary" evidence export "$tampered_id" --format oscal
 cp "$work/pristine.db" "$STAGEGATE_EVIDENCE"
 sqlite3 "$STAGEGATE_EVIDENCE" "DELETE FROM runs WHERE sequence = 2"
 check verify_deleted 1 "$binary" evidence verify --pubkey "$work/keys/signing.pub"

@@ -55,6 +55,7 @@ TEST(Durability, KilledWriterLeavesAVerifiableLog) {
   const PublicKey public_key = key.Public();
   std::mt19937 random(20261122);
   std::uniform_int_distribution<int> delay_us(0, 30'000);
+  { testing::OpenStore(path); }  // created first: a kill before the child opens it would leave no file
   uint64_t previous_runs = 0;
   constexpr int kKills = 60;
   for (int round = 0; round < kKills; ++round) {
