@@ -58,12 +58,22 @@ void ReplaceAll(std::string& text, const std::string& what, const std::string& w
   }
 }
 
+using Replacements = std::vector<std::pair<std::string, std::string>>;  // clear text → pseudonym
+
+// Replaces every clear-text personal value in `text`, longest first, so a
+// value that contains another is replaced whole.
+void Scrub(std::string& text, Replacements& replacements) {
+  std::sort(replacements.begin(), replacements.end(),
+            [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  for (const auto& [clear, pseudonym] : replacements) ReplaceAll(text, clear, "[" + pseudonym + "]");
+}
+
 void ProtectOutcome(nlohmann::json& outcome, const std::vector<std::string>& personal, const std::string& key,
-                    std::set<std::string>* protected_names) {
+                    std::set<std::string>* protected_names, Replacements* run_replacements) {
   auto evidence = outcome.find("evidence");
   if (evidence == outcome.end() || !evidence->is_object()) return;
   bool read_personal = false;
-  std::vector<std::pair<std::string, std::string>> replacements;  // clear text → pseudonym
+  Replacements replacements;
   for (auto& [name, value] : evidence->items()) {
     if (name.rfind(kVariablesPrefix, 0) == 0 || !IsPersonal(name, personal)) continue;
     read_personal = true;
@@ -89,12 +99,10 @@ void ProtectOutcome(nlohmann::json& outcome, const std::vector<std::string>& per
   auto message = outcome.find("message");
   if (message != outcome.end() && message->is_string()) {
     std::string text = message->get<std::string>();
-    // Longest first, so a value that contains another is replaced whole.
-    std::sort(replacements.begin(), replacements.end(),
-              [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-    for (const auto& [clear, pseudonym] : replacements) ReplaceAll(text, clear, "[" + pseudonym + "]");
+    Scrub(text, replacements);
     *message = text;
   }
+  run_replacements->insert(run_replacements->end(), replacements.begin(), replacements.end());
 }
 
 // Skips one JSON value of canonical text starting at `at`; returns the index
@@ -153,10 +161,21 @@ nlohmann::json BuildRunRecord(nlohmann::json decision_document, const RecordCont
   if (context.schema != nullptr) {
     const std::vector<std::string> personal = PersonalFactNames(*context.schema);
     if (!personal.empty()) {
+      Replacements replacements;
       auto outcomes = decision_document.find("outcomes");
       if (outcomes != decision_document.end() && outcomes->is_array()) {
         for (nlohmann::json& outcome : *outcomes) {
-          ProtectOutcome(outcome, personal, context.pseudonym_key, &protected_names);
+          ProtectOutcome(outcome, personal, context.pseudonym_key, &protected_names, &replacements);
+        }
+      }
+      // The deny reasons repeat the messages.
+      auto reasons = decision_document.find("deny_reasons");
+      if (!replacements.empty() && reasons != decision_document.end() && reasons->is_array()) {
+        for (nlohmann::json& reason : *reasons) {
+          if (!reason.is_string()) continue;
+          std::string text = reason.get<std::string>();
+          Scrub(text, replacements);
+          reason = text;
         }
       }
     }

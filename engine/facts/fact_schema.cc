@@ -53,9 +53,15 @@ bool FactSchema::Add(SubjectKind kind, FactDef fact) {
   auto it = facts.find(fact.name);
   if (it != facts.end()) {
     if (!(it->second.type == fact.type)) return false;
-    // Same type: a later declaration may add documentation.
+    // Same type: a later declaration may add documentation, and turns a fact
+    // inferred from the inputs into a declared one. Once any declaration marks
+    // a fact as personal data it stays so (the evidence log protects it).
     if (it->second.unit.empty()) it->second.unit = fact.unit;
     if (it->second.description.empty()) it->second.description = fact.description;
+    if (it->second.origin == FactOrigin::kInferred && fact.origin != FactOrigin::kInferred) {
+      it->second.origin = fact.origin;
+    }
+    it->second.personal_data = it->second.personal_data || fact.personal_data;
     return true;
   }
   std::string name = fact.name;

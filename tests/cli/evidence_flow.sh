@@ -94,5 +94,17 @@ sqlite3 "$STAGEGATE_EVIDENCE" "DELETE FROM runs WHERE sequence = 2"
 check verify_deleted 1 "$binary" evidence verify --pubkey "$work/keys/signing.pub"
 contains verify_names_missing "$work/out" "missing run at position 2"
 
+# Personal data: a fact declared personal_data never reaches the log in clear,
+# not in the evidence, the message or the deny reasons.
+personal=(gate --policies "$root/tests/data/evidence_personal/policies" --input "$root/tests/data/evidence_personal/inputs"
+          --at 2025-06-01T00:00:00Z --evidence "$work/personal/evidence.db")
+check personal_gate 1 "$binary" "${personal[@]}"
+contains personal_output_keeps_value "$work/err" "device assigned to Alice Example"
+if sqlite3 "$work/personal/evidence.db" "SELECT record FROM runs" | grep -q "Alice"; then
+  failed=$((failed + 1)); echo "FAIL personal data stored in clear"
+else passed=$((passed + 1)); fi
+check personal_show 0 "$binary" evidence show --evidence "$work/personal/evidence.db" "$("$binary" evidence list --json --evidence "$work/personal/evidence.db" | grep -m1 '"runId"' | sed -E 's/.*: "([^"]+)".*/\1/')"
+contains personal_show_pseudonym "$work/out" 'device.owner_name = "hmac-sha256:'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
