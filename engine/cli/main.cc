@@ -1,5 +1,6 @@
 // The `stagegate` command line: one binary, one subcommand per verb.
 
+#include <csignal>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +15,9 @@
 #include "engine/cli/test_command.h"
 
 int main(int argc, char** argv) {
+  // A file-size limit reached while writing (ulimit -f) must fail the write
+  // with an error the command reports, not kill the process mid-run.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"Stagegate: policy-as-code governance and compliance for AIoT fleets", "stagegate"};
   app.set_version_flag("--version,-V", std::string("stagegate ") + STAGEGATE_VERSION);
   app.require_subcommand(1);

@@ -56,18 +56,18 @@ std::string Describe(sqlite3* db, int code) {
   const int primary = code & 0xff;
   std::string what;
   switch (primary) {
-    case SQLITE_FULL: what = "the disk is full"; break;
-    case SQLITE_READONLY: what = "the store is read-only"; break;
-    case SQLITE_CANTOPEN: what = "cannot open the file"; break;
-    case SQLITE_PERM: what = "permission denied"; break;
-    case SQLITE_IOERR: what = "an I/O error occurred"; break;
+    case SQLITE_FULL: what = "the disk is full; free space and run again"; break;
+    case SQLITE_READONLY: what = "the store is read-only; make it writable or choose another --evidence"; break;
+    case SQLITE_CANTOPEN: what = "cannot open the file; check the path and its folder's permissions"; break;
+    case SQLITE_PERM: what = "permission denied; check the file's permissions"; break;
+    case SQLITE_IOERR: what = "an I/O error occurred (a full disk, a file-size limit or a failing device)"; break;
     case SQLITE_CORRUPT: what = "the file is corrupt"; break;
     case SQLITE_NOTADB: what = "the file is not a Stagegate evidence store (not SQLite)"; break;
     case SQLITE_BUSY: what = "another process holds the store's lock for too long"; break;
     default: what = "a database error occurred"; break;
   }
   const char* message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
-  return fmt::format("{} ({})", what, message != nullptr ? message : sqlite3_errstr(code));
+  return fmt::format("{} [sqlite: {}]", what, message != nullptr ? message : sqlite3_errstr(code));
 }
 
 }  // namespace stagegate::evidence::sqlite

@@ -106,5 +106,26 @@ else passed=$((passed + 1)); fi
 check personal_show 0 "$binary" evidence show --evidence "$work/personal/evidence.db" "$("$binary" evidence list --json --evidence "$work/personal/evidence.db" | grep -m1 '"runId"' | sed -E 's/.*: "([^"]+)".*/\1/')"
 contains personal_show_pseudonym "$work/out" 'device.owner_name = "hmac-sha256:'
 
+# A full disk (a file-size limit, as ulimit -f) and a read-only store: a clear
+# error and exit 2, and what was stored before still verifies.
+cp "$work/pristine.db" "$STAGEGATE_EVIDENCE"
+rm -f "$STAGEGATE_EVIDENCE-wal" "$STAGEGATE_EVIDENCE-shm"
+if command -v prlimit >/dev/null; then
+  check full_disk 2 prlimit --fsize=2048 "$binary" "${gate[@]}" --signing-key "$work/keys/signing.key"
+  contains full_disk_message "$work/err" "$STAGEGATE_EVIDENCE"
+  check full_disk_kept 0 "$binary" evidence verify --pubkey "$work/keys/signing.pub"
+  contains full_disk_kept_runs "$work/out" "4 runs"
+fi
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$work")
+else
+  as_user=()
+fi
+chmod 755 "$work" "$work/log" && chmod 444 "$STAGEGATE_EVIDENCE" && chmod 644 "$work/keys/signing.key"
+check read_only 2 "${as_user[@]}" "$binary" "${gate[@]}" --signing-key "$work/keys/signing.key"
+contains read_only_message "$work/err" "$STAGEGATE_EVIDENCE"
+chmod 644 "$STAGEGATE_EVIDENCE"
+check read_only_kept 0 "$binary" evidence verify --pubkey "$work/keys/signing.pub"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
