@@ -24,6 +24,10 @@ enum SampleFlag : uint8_t {
   kHadDuplicates = 1 << 1,      // one or more further samples with this timestamp were dropped
 };
 
+// In `Series::received_us`: the receive time of this sample is unknown (its
+// input had no receive-time column) while other samples of the window have one.
+inline constexpr int64_t kReceiveTimeUnknown = INT64_MIN;
+
 // Samples of one stream with timestamps in [from, to), in time order, one per
 // timestamp. All vectors have the same length, except `received_us`, which is
 // empty when the input did not say when samples were received.
@@ -31,7 +35,7 @@ struct Series {
   std::vector<int64_t> timestamps_us;  // device time, microseconds since the Unix epoch (UTC)
   std::vector<double> values;          // NaN and ±inf kept as they came
   std::vector<uint8_t> flags;          // SampleFlag bits
-  std::vector<int64_t> received_us;    // receive (ingest) time where known
+  std::vector<int64_t> received_us;    // receive (ingest) time where known, else kReceiveTimeUnknown
   std::vector<uint32_t> duplicates;    // number of dropped duplicates per sample (0 mostly)
 
   size_t size() const { return timestamps_us.size(); }
