@@ -1,0 +1,179 @@
+#pragma once
+// Quality and statistics facts of one sensor stream over a time window
+// (`stream.quality.*`, `stream.stats.*`), and the roll-up of a device's
+// streams (`device.telemetry.*`). Pure computation over a `Series`: no I/O, no
+// clock (the caller passes "now"), no allocation per stream once a scratch
+// has grown to the largest series it has seen.
+//
+// Definitions, in brief (docs/facts reference has the long form):
+//   effective window  [from, end) with end = min(to, now): the part of the
+//                     window after "now" cannot have arrived yet, so it is not
+//                     expected. A window with end <= from, or with no sample
+//                     in it, is empty: every fact is absent (the rule is then
+//                     not_evaluable, never judged on a made-up zero).
+//   row               one kept sample (one per timestamp, duplicates dropped
+//                     at ingest), whatever its value.
+//   valid value       a finite value that is not a declared sentinel. NaN,
+//                     ±inf and sentinels are missing values: they count as
+//                     rows but never as data.
+// Timing facts (sample rate, jitter, freshness, clock skew, arrival order,
+// duplicates) are about rows; availability and value facts (missing ratio,
+// gaps, range, stuck values, stats) are about valid values.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "evaluators/contracts/series.h"
+
+namespace stagegate::contracts {
+
+// A half-open time range [from_us, to_us), microseconds since the Unix epoch (UTC).
+struct Window {
+  int64_t from_us = 0;
+  int64_t to_us = 0;
+};
+
+// What a data contract (ODCS quality rules and the Stagegate time-series
+// extension) says a stream should look like, as far as it changes how facts
+// are computed. Thresholds that only judge a fact (allowed jitter, allowed
+// clock skew, allowed stuck time) belong to the rules, not here.
+struct StreamExpectations {
+  // Samples per second the stream should deliver. Needed for
+  // quality.expected_samples and quality.missing_ratio; without it those are
+  // absent. Values <= 0 or non-finite count as not given.
+  std::optional<double> nominal_rate_hz;
+  // An interval without valid values longer than this (seconds) is a gap for
+  // quality.gap_count. Default: two nominal periods (2 / nominal_rate_hz);
+  // with neither, quality.gap_count is absent.
+  std::optional<double> max_gap_s;
+  // Valid range of values (ODCS logicalTypeOptions minimum/maximum, both
+  // inclusive). With neither, quality.out_of_range_ratio is absent.
+  std::optional<double> minimum;
+  std::optional<double> maximum;
+  // Values the device sends to mean "no reading" (-999, 65535, ...), compared
+  // exactly. They are missing values, like NaN.
+  std::vector<double> sentinels;
+};
+
+// Every computed fact of one stream in one window. Absent (nullopt) means the
+// fact is not defined for this stream and window: empty window, too few
+// samples, or an expectation it needs was not declared.
+struct StreamMetrics {
+  // --- stream.quality.* ---
+  // Effective window length in seconds times the nominal rate (not rounded).
+  std::optional<double> expected_samples;
+  // Rows in the window, NaN, ±inf and sentinels included.
+  std::optional<int64_t> received_samples;
+  // 1 − valid values / expected_samples, clamped to [0, 1]: over-delivery
+  // (more valid values than expected) is 0, not negative.
+  std::optional<double> missing_ratio;
+  // Longest interval without a valid value, seconds, the window edges
+  // included: window start → first valid value, between consecutive valid
+  // values, last valid value → end (end = min(to, now); never negative).
+  // With no valid value at all, the whole effective window.
+  std::optional<double> max_gap_s;
+  // Number of those intervals longer than the gap threshold (max_gap_s
+  // expectation, else two nominal periods).
+  std::optional<int64_t> gap_count;
+  // Observed rate while sending: (rows − 1) / (last row − first row), Hz.
+  // Needs two rows at distinct times.
+  std::optional<double> sample_rate_hz;
+  // 99th percentile of |interval − nominal period| over intervals between
+  // consecutive rows, milliseconds; without a nominal rate, of
+  // |interval − median interval|. Needs two rows.
+  std::optional<double> jitter_ms_p99;
+  // now − last row, seconds. Negative when the device clock runs ahead of
+  // the evaluation's clock (which clock_skew_s shows).
+  std::optional<double> freshness_s;
+  // Median of (received − device time) over rows whose receive time is
+  // known, seconds, signed: positive when samples arrive after their device
+  // timestamp (latency or a device clock running behind). Absent when no row
+  // in the window has a receive time.
+  std::optional<double> clock_skew_s;
+  // Rows that arrived after a later sample of the stream / rows.
+  std::optional<double> out_of_order_ratio;
+  // Dropped duplicate rows / all rows received (kept + dropped).
+  std::optional<double> duplicate_ratio;
+  // Valid values outside [minimum, maximum] / valid values. NaN, ±inf and
+  // sentinels are not in the denominator (missing_ratio counts them).
+  std::optional<double> out_of_range_ratio;
+  // longest_stuck_s / effective window length.
+  std::optional<double> stuck_ratio;
+  // Longest run of consecutive rows with identical valid values (exact
+  // equality), as time from the run's first to its last row, seconds. A
+  // missing value ends a run; a gap between rows does not.
+  std::optional<double> longest_stuck_s;
+  // Timestamp of the newest row, µs since the epoch (quality.last_sample).
+  std::optional<int64_t> last_sample_us;
+
+  // --- stream.stats.* over valid values ---
+  std::optional<int64_t> count;  // valid values (0 when every row is missing)
+  std::optional<double> mean;
+  std::optional<double> stddev;  // stats.std: sample standard deviation (n − 1, as pandas); needs two values
+  std::optional<double> min;
+  std::optional<double> max;
+  // Quantiles with linear interpolation between closest ranks (numpy's and
+  // pandas' default): position (n − 1)·p in the sorted values.
+  std::optional<double> p50;
+  std::optional<double> p95;
+  std::optional<double> p99;
+};
+
+// Reusable buffers for ComputeStreamMetrics. One per thread; not thread-safe.
+// Holds up to three doubles per sample of the largest series seen.
+class StreamMetricsScratch {
+ public:
+  StreamMetricsScratch() = default;
+  StreamMetricsScratch(const StreamMetricsScratch&) = delete;
+  StreamMetricsScratch& operator=(const StreamMetricsScratch&) = delete;
+
+ private:
+  friend StreamMetrics ComputeStreamMetrics(const Series&, Window, const StreamExpectations&, int64_t,
+                                            StreamMetricsScratch&);
+  std::vector<double> values_;     // valid values, for the variance and quantiles
+  std::vector<double> intervals_;  // intervals between rows, for the jitter
+  std::vector<double> skews_;      // received − device time, for the clock skew
+};
+
+// Computes every fact of `series` over `window` as of `now_us`. Samples
+// outside [window.from_us, window.to_us) are ignored. `series` must satisfy
+// its invariants (timestamps sorted and unique; values, flags and duplicates
+// of the same length; received_us empty or of the same length).
+StreamMetrics ComputeStreamMetrics(const Series& series, Window window, const StreamExpectations& expectations,
+                                   int64_t now_us, StreamMetricsScratch& scratch);
+// As above with a scratch owned by the calling thread (kept for the thread's
+// lifetime).
+StreamMetrics ComputeStreamMetrics(const Series& series, Window window, const StreamExpectations& expectations,
+                                   int64_t now_us);
+
+// A device's streams rolled up (`device.telemetry.*`).
+struct DeviceTelemetry {
+  int64_t streams = 0;                        // streams of the device, with data in the window or not
+  std::optional<double> worst_missing_ratio;  // largest missing_ratio among streams that have one
+  std::optional<int64_t> last_seen_us;        // newest last_sample_us among the streams
+};
+
+DeviceTelemetry RollUpDevice(std::span<const StreamMetrics> streams);
+
+// How a fact's value is typed in the fact schema.
+enum class StreamFactType { kInt, kDouble, kTimestamp };
+
+// One computed fact: its name below the subject, type, unit and description,
+// and where StreamMetrics holds it (exactly one member pointer is set).
+struct StreamFactInfo {
+  std::string_view name;  // "quality.missing_ratio"
+  StreamFactType type;
+  std::string_view unit;  // "ratio", "s", "ms", "Hz", "" when unitless
+  std::string_view description;
+  std::optional<double> StreamMetrics::*double_member = nullptr;
+  std::optional<int64_t> StreamMetrics::*int_member = nullptr;
+};
+
+// Every stream fact ComputeStreamMetrics produces, for the fact schema and
+// the fact provider.
+std::span<const StreamFactInfo> StreamFacts();
+
+}  // namespace stagegate::contracts
