@@ -1,5 +1,7 @@
 #include "engine/cli/authoring_support.h"
 
+#include "evaluators/contracts/fleet.h"
+
 #include <iostream>
 #include <vector>
 
@@ -46,6 +48,8 @@ std::optional<std::chrono::sys_seconds> ParseAt(const std::string& text) {
 facts::FactSchema CoreSchema() {
   facts::FactSchema schema;
   facts::RegisterCoreFacts(schema);
+  // Each evaluator registers its facts in one place.
+  contracts::RegisterContractFacts(schema);
   return schema;
 }
 

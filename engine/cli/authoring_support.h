@@ -27,7 +27,8 @@ std::unique_ptr<policy::LoadedBundle> TakeLoaded(policy::LoadResult loaded, cons
 // returns nullopt when it cannot.
 std::optional<std::chrono::sys_seconds> ParseAt(const std::string& text);
 
-// Returns the core fact schema (facts::RegisterCoreFacts).
+// Returns the fact schema of the engine and every evaluator (core facts, then
+// each evaluator's registration).
 facts::FactSchema CoreSchema();
 
 }  // namespace stagegate::cli::authoring

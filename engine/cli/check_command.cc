@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "engine/cli/authoring_support.h"
+#include "engine/cli/fleet_support.h"
 #include "engine/facts/fact_schema.h"
 #include "engine/policy/loader.h"
 
@@ -27,8 +28,10 @@ std::string Plural(size_t n, std::string_view word) {
 int RunCheck(const CheckArguments& args) {
   bundle::Bundle bundle;
   if (!authoring::ReadSource(args.policies, args.revision, &bundle)) return 2;
-  facts::FactSchema schema;
-  facts::RegisterCoreFacts(schema);
+  // Data contracts are checked too, and their generated rules type-checked.
+  fleet_support::ContractRun contract_run;
+  if (!fleet_support::AddContractPolicies(&bundle, &contract_run)) return 2;
+  facts::FactSchema schema = authoring::CoreSchema();
   policy::LoadOptions options;
   options.max_waiver_days = args.max_waiver_days;
   // Without inputs, a fact no schema declares may still come from the inputs.
@@ -51,8 +54,10 @@ int RunCheck(const CheckArguments& args) {
     source += fmt::format(" (commit {}{})", loaded.source.commit.substr(0, 12),
                           loaded.source.dirty ? ", uncommitted changes" : "");
   }
-  std::cout << fmt::format("ok: {}, {}, {}, {}, {}{}; {}\n", Plural(loaded.policies.size(), loaded.policies.size() == 1 ? "policy" : "policie"),
-                           Plural(rules, "rule"), Plural(loaded.frameworks.size(), "framework"),
+  const size_t contracts = contract_run.contracts.contracts.size();
+  std::cout << fmt::format("ok: {}, {}, {}{}, {}, {}{}; {}\n", Plural(loaded.policies.size(), loaded.policies.size() == 1 ? "policy" : "policie"),
+                           Plural(rules, "rule"), contracts > 0 ? Plural(contracts, "data contract") + ", " : "",
+                           Plural(loaded.frameworks.size(), "framework"),
                            Plural(loaded.waivers.size(), "waiver"), Plural(loaded.tests.size(), "test"),
                            result.warnings() > 0 ? fmt::format(", {}", Plural(static_cast<size_t>(result.warnings()), "warning"))
                                                  : "",

@@ -18,8 +18,7 @@ struct FactsArguments {
 };
 
 int RunFacts(const FactsArguments& args) {
-  facts::FactSchema schema;
-  facts::RegisterCoreFacts(schema);
+  facts::FactSchema schema = authoring::CoreSchema();
   if (!args.policies.empty()) {
     bundle::Bundle bundle;
     if (!authoring::ReadSource(args.policies, args.revision, &bundle)) return 2;

@@ -11,6 +11,7 @@
 
 #include "engine/cli/authoring_support.h"
 #include "engine/cli/evidence_support.h"
+#include "engine/cli/fleet_support.h"
 #include "engine/common/uuid.h"
 #include "engine/eval/engine.h"
 #include "engine/policy/loader.h"
@@ -35,6 +36,7 @@ struct GateArguments {
   std::string evidence;
   std::string signing_key;
   bool no_evidence = false;
+  fleet_support::FleetArguments fleet;
 };
 
 struct OutputFile {
@@ -130,6 +132,10 @@ int RunGate(const GateArguments& args) {
   std::optional<std::chrono::sys_seconds> at = authoring::ParseAt(args.at);
   if (!at) return 2;
 
+  if (args.inputs.empty() && args.fleet.store.empty() && args.fleet.inventory.empty()) {
+    std::cerr << "error: nothing to judge: give --input documents, or a fleet with --store and --inventory\n";
+    return 2;
+  }
   // Inputs first: their fields extend the fact schema the policies are checked against.
   subjects::SubjectSet inputs = subjects::LoadInputs(args.inputs);
   if (!inputs.ok()) {
@@ -138,6 +144,14 @@ int RunGate(const GateArguments& args) {
   }
   bundle::Bundle bundle;
   if (!authoring::ReadSource(args.policies, args.revision, &bundle)) return 2;
+  // Data contracts become policies; the fleet's devices and streams become subjects.
+  fleet_support::ContractRun contract_run;
+  if (!fleet_support::AddContractPolicies(&bundle, &contract_run)) return 2;
+  if (!fleet_support::LoadFleet(args.fleet, *at, &inputs, &contract_run)) return 2;
+  if (!inputs.ok()) {
+    for (const subjects::InputError& error : inputs.errors()) std::cerr << subjects::FormatInputError(error) << "\n";
+    return 2;
+  }
   facts::FactSchema schema = authoring::CoreSchema();
   subjects::InferFacts(inputs, &schema);
   policy::LoadOptions load_options;
@@ -145,6 +159,7 @@ int RunGate(const GateArguments& args) {
   std::unique_ptr<policy::LoadedBundle> loaded =
       authoring::TakeLoaded(policy::LoadPolicies(bundle, schema, load_options));
   if (!loaded) return 2;
+  contracts::LocateContractRules(contract_run.generated, loaded.get());
 
   // The evidence log and its key are opened before the run, so that a
   // missing key or an unwritable store stops the gate before any work.
@@ -159,6 +174,9 @@ int RunGate(const GateArguments& args) {
     request.parameters = {{"policies", args.policies}, {"rev", args.revision}, {"inputs", args.inputs},
                           {"formats", args.formats},   {"out", args.out},      {"at", args.at},
                           {"failOn", args.fail_on},    {"stage", "gate"},      {"jobs", args.jobs}};
+    if (!args.fleet.store.empty()) request.parameters["store"] = args.fleet.store;
+    if (!args.fleet.inventory.empty()) request.parameters["inventory"] = args.fleet.inventory;
+    if (!args.fleet.store.empty()) request.parameters["window"] = args.fleet.window;
     recorder = evidence_support::Recorder::Open(std::move(request));
     if (!recorder) return 2;
   }
@@ -170,6 +188,7 @@ int RunGate(const GateArguments& args) {
   options.fail_on = *fail_on;
   options.jobs = args.jobs;
   options.engine_version = STAGEGATE_VERSION;
+  if (!contract_run.providers.empty()) options.providers = &contract_run.providers;
   std::string internal_error;
   eval::RunResult result = eval::Evaluate(*loaded, inputs, options, &internal_error);
   if (!internal_error.empty()) {
@@ -214,8 +233,8 @@ void AddGateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--policies", args->policies, "Policy bundle: a directory, or a git repository with --rev")
       ->required();
   cmd->add_option("--rev", args->revision, "Git revision of the --policies repository (branch, tag, commit)");
-  cmd->add_option("--input", args->inputs, "Input file or directory (JSON, YAML, JSON Lines); repeatable")
-      ->required();
+  cmd->add_option("--input", args->inputs, "Input file or directory (JSON, YAML, JSON Lines); repeatable");
+  fleet_support::AddFleetOptions(cmd, &args->fleet);
   cmd->add_option("--format", args->formats, "Outputs: comma-separated json, sarif, junit, markdown (default json)");
   cmd->add_option("--out", args->out, "Directory for decision.json, findings.sarif, junit.xml, summary.md "
                                       "(default: the JSON on stdout)");

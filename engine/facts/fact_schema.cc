@@ -61,6 +61,12 @@ bool FactSchema::Add(SubjectKind kind, FactDef fact) {
     if (it->second.origin == FactOrigin::kInferred && fact.origin != FactOrigin::kInferred) {
       it->second.origin = fact.origin;
     }
+    // An evaluator that computes a fact inputs may also give describes it best.
+    if (fact.origin == FactOrigin::kComputed && it->second.origin != FactOrigin::kComputed) {
+      it->second.origin = FactOrigin::kComputed;
+      if (!fact.unit.empty()) it->second.unit = fact.unit;
+      if (!fact.description.empty()) it->second.description = fact.description;
+    }
     it->second.personal_data = it->second.personal_data || fact.personal_data;
     return true;
   }

@@ -73,8 +73,11 @@ class SubjectSet {
   void AddFile(const std::string& path, std::string_view content);
   // Adds one document (e.g. a PolicyTest's inline input).
   void AddDocument(nlohmann::json document, DocumentLocation location);
+  // Records an input that is not a document file (a telemetry store, an
+  // inventory read by an evaluator) so that results name it with its digest.
+  void RecordInput(eval::InputInfo info) { inputs_.push_back(std::move(info)); }
   // Resolves links (stream → device) and sorts the subjects of each kind by id.
-  // Call once, after the last Add.
+  // Call after the last Add; an evaluator that adds subjects calls it again.
   void Finish();
   // Records a mistake found outside the set (an --input path that does not exist).
   void AddError(InputError error) { errors_.push_back(std::move(error)); }

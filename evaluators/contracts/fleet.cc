@@ -1,0 +1,495 @@
+#include "evaluators/contracts/fleet.h"
+
+#include <charconv>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include <date/date.h>
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "engine/cel/bindings/json_value.h"
+#include "engine/cel/cel.h"
+#include "engine/common/digest.h"
+#include "evaluators/contracts/telemetry_store.h"
+
+namespace stagegate::contracts {
+namespace {
+
+using facts::FactDef;
+using facts::FactOrigin;
+using facts::SubjectKind;
+
+std::string Rfc3339(int64_t micros) {
+  const date::sys_time<std::chrono::microseconds> at{std::chrono::microseconds(micros)};
+  return date::format("%FT%TZ", at);
+}
+
+// ---- the inventory --------------------------------------------------------
+
+void AddInventoryDocument(nlohmann::json document, const std::string& path, int line,
+                          subjects::SubjectSet* subjects, std::vector<std::string>* errors) {
+  if (!document.is_object()) {
+    errors->push_back(fmt::format("{}:{}: an inventory record must be a map with at least 'id'", path, line));
+    return;
+  }
+  if (!document.contains("kind")) document["kind"] = "device";
+  if (document["kind"] != "device") {
+    errors->push_back(fmt::format("{}:{}: an inventory record describes a device ('kind: device' or no kind)", path,
+                                  line));
+    return;
+  }
+  auto id = document.find("id");
+  if (id == document.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    errors->push_back(fmt::format("{}:{}: a device needs a non-empty string 'id'", path, line));
+    return;
+  }
+  subjects->AddDocument(std::move(document), {path, line});
+}
+
+std::vector<std::string> SplitCsvLine(std::string_view line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back().push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back().push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else if (c != '\r') {
+      fields.back().push_back(c);
+    }
+  }
+  return fields;
+}
+
+// CSV: a header naming the fields (id required); `labels` as k=v;k=v.
+void LoadCsvInventory(const std::string& path, const std::string& content, subjects::SubjectSet* subjects,
+                      std::vector<std::string>* errors) {
+  std::istringstream in(content);
+  std::string line;
+  std::vector<std::string> header;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line == "\r") continue;
+    std::vector<std::string> fields = SplitCsvLine(line);
+    if (header.empty()) {
+      header = std::move(fields);
+      if (std::find(header.begin(), header.end(), "id") == header.end()) {
+        errors->push_back(fmt::format("{}:{}: the CSV inventory's header needs an 'id' column", path, number));
+        return;
+      }
+      continue;
+    }
+    if (fields.size() != header.size()) {
+      errors->push_back(fmt::format("{}:{}: {} fields, the header has {}; quote values that contain commas", path,
+                                    number, fields.size(), header.size()));
+      continue;
+    }
+    nlohmann::json document = nlohmann::json::object();
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == "labels") {
+        nlohmann::json labels = nlohmann::json::object();
+        std::string_view rest = fields[i];
+        while (!rest.empty()) {
+          const size_t end = rest.find(';');
+          const std::string_view pair = rest.substr(0, end);
+          const size_t equals = pair.find('=');
+          if (equals != std::string_view::npos) {
+            labels[std::string(pair.substr(0, equals))] = std::string(pair.substr(equals + 1));
+          }
+          rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        }
+        document["labels"] = std::move(labels);
+      } else if (!fields[i].empty()) {
+        document[header[i]] = fields[i];
+      }
+    }
+    AddInventoryDocument(std::move(document), path, number, subjects, errors);
+  }
+}
+
+void LoadStructuredInventory(const std::string& path, const std::string& content, subjects::SubjectSet* subjects,
+                             std::vector<std::string>* errors) {
+  if (path.ends_with(".json")) {
+    nlohmann::json document = nlohmann::json::parse(content, nullptr, false);
+    if (document.is_discarded()) {
+      errors->push_back(fmt::format("{}: not valid JSON; check the syntax", path));
+      return;
+    }
+    if (document.is_object() && document.contains("devices")) document = document["devices"];
+    if (document.is_array()) {
+      for (nlohmann::json& item : document) AddInventoryDocument(std::move(item), path, 1, subjects, errors);
+    } else {
+      AddInventoryDocument(std::move(document), path, 1, subjects, errors);
+    }
+    return;
+  }
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(content);
+  } catch (const YAML::Exception& e) {
+    errors->push_back(fmt::format("{}:{}: YAML syntax error: {}", path, e.mark.is_null() ? 1 : e.mark.line + 1,
+                                  e.msg));
+    return;
+  }
+  for (const YAML::Node& node : documents) {
+    if (node.IsNull()) continue;
+    std::vector<YAML::Node> items;
+    if (node.IsSequence()) {
+      for (const YAML::Node& item : node) items.push_back(item);
+    } else {
+      items.push_back(node);
+    }
+    for (const YAML::Node& item : items) {
+      nlohmann::json document;
+      std::string error;
+      if (!cel::YamlToJson(YAML::Dump(item), &document, &error)) {
+        errors->push_back(fmt::format("{}:{}: {}", path, item.Mark().line + 1, error));
+        continue;
+      }
+      AddInventoryDocument(std::move(document), path, item.Mark().line + 1, subjects, errors);
+    }
+  }
+}
+
+std::optional<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// ---- contract binding -------------------------------------------------------
+
+struct CompiledContract {
+  const DataContract* contract = nullptr;
+  std::unique_ptr<cel::Program> devices;  // null: every device
+};
+
+// Thread-local read connections: SQLite connections are not shared across
+// threads, and each worker decodes its own streams.
+TelemetryStore* ThreadStore(const std::string& path, std::string* error) {
+  thread_local std::map<std::string, std::unique_ptr<TelemetryStore>> stores;
+  std::unique_ptr<TelemetryStore>& store = stores[path];
+  if (!store) store = TelemetryStore::Open(path, TelemetryStore::Mode::kReadOnly, error);
+  return store.get();
+}
+
+nlohmann::json FactValue(const StreamFactInfo& info, const StreamMetrics& metrics) {
+  if (info.double_member != nullptr) {
+    const std::optional<double>& value = metrics.*(info.double_member);
+    if (!value) return nullptr;
+    return *value;
+  }
+  const std::optional<int64_t>& value = metrics.*(info.int_member);
+  if (!value) return nullptr;
+  if (info.type == StreamFactType::kTimestamp) return Rfc3339(*value);
+  return *value;
+}
+
+class StreamProvider : public subjects::FactProvider {
+ public:
+  explicit StreamProvider(const Fleet* fleet) : fleet_(fleet) {}
+  subjects::ComputedFact Compute(const subjects::Subject& subject, std::string_view fact) const override {
+    std::string error;
+    std::shared_ptr<const StreamMetrics> metrics = fleet_->MetricsOf(subject, &error);
+    if (!metrics) {
+      return error.empty() ? subjects::ComputedFact::Missing() : subjects::ComputedFact::Error(error);
+    }
+    for (const StreamFactInfo& info : StreamFacts()) {
+      if (info.name != fact) continue;
+      nlohmann::json value = FactValue(info, *metrics);
+      if (value.is_null()) return subjects::ComputedFact::Missing();
+      return subjects::ComputedFact::Of(std::move(value));
+    }
+    return subjects::ComputedFact::Missing();
+  }
+
+ private:
+  const Fleet* fleet_;
+};
+
+class DeviceProvider : public subjects::FactProvider {
+ public:
+  explicit DeviceProvider(const Fleet* fleet) : fleet_(fleet) {}
+  subjects::ComputedFact Compute(const subjects::Subject& subject, std::string_view fact) const override {
+    std::vector<StreamMetrics> all;
+    for (const subjects::Subject* stream : fleet_->StreamsOf(subject.id)) {
+      std::string error;
+      std::shared_ptr<const StreamMetrics> metrics = fleet_->MetricsOf(*stream, &error);
+      if (!metrics && !error.empty()) return subjects::ComputedFact::Error(error);
+      if (metrics) all.push_back(*metrics);
+    }
+    const std::vector<const subjects::Subject*> streams = fleet_->StreamsOf(subject.id);
+    DeviceTelemetry telemetry = RollUpDevice(all);
+    telemetry.streams = static_cast<int64_t>(streams.size());
+    if (fact == "telemetry.streams") return subjects::ComputedFact::Of(telemetry.streams);
+    if (fact == "telemetry.worst_missing_ratio" && telemetry.worst_missing_ratio) {
+      return subjects::ComputedFact::Of(*telemetry.worst_missing_ratio);
+    }
+    if (fact == "telemetry.last_seen" && telemetry.last_seen_us) {
+      return subjects::ComputedFact::Of(Rfc3339(*telemetry.last_seen_us));
+    }
+    return subjects::ComputedFact::Missing();
+  }
+
+ private:
+  const Fleet* fleet_;
+};
+
+}  // namespace
+
+struct Fleet::Cache {
+  struct Entry {
+    std::once_flag once;
+    std::shared_ptr<const StreamMetrics> metrics;
+    std::string error;
+  };
+  std::map<std::string, std::unique_ptr<Entry>, std::less<>> entries;  // fixed after Load
+};
+
+void RegisterContractFacts(facts::FactSchema& schema) {
+  auto add = [&](SubjectKind kind, std::string name, cel::Type type, std::string unit, std::string description,
+                 FactOrigin origin) {
+    FactDef def;
+    def.name = std::move(name);
+    def.type = std::move(type);
+    def.unit = std::move(unit);
+    def.description = std::move(description);
+    def.origin = origin;
+    schema.Add(kind, std::move(def));
+  };
+  for (const StreamFactInfo& info : StreamFacts()) {
+    cel::Type type = info.type == StreamFactType::kInt      ? cel::Type::Int()
+                     : info.type == StreamFactType::kDouble ? cel::Type::Double()
+                                                            : cel::Type::Timestamp();
+    add(SubjectKind::kStream, std::string(info.name), type, std::string(info.unit), std::string(info.description),
+        FactOrigin::kComputed);
+  }
+  const SubjectKind s = SubjectKind::kStream;
+  add(s, "contract.id", cel::Type::String(), "", "Id of the data contract that covers the stream (\"\" when none).",
+      FactOrigin::kInput);
+  add(s, "contract.name", cel::Type::String(), "", "Name of the stream's data contract.", FactOrigin::kInput);
+  add(s, "contract.version", cel::Type::String(), "", "Version of the stream's data contract.", FactOrigin::kInput);
+  add(s, "contract.status", cel::Type::String(), "", "Status of the contract (ODCS: proposed, active, ...).",
+      FactOrigin::kInput);
+  add(s, "contract.owner", cel::Type::String(), "", "Owner of the stream's data contract.", FactOrigin::kInput);
+  add(s, "lineage.upstream", cel::Type::List(cel::Type::String()), "", "Where the stream's data comes from.",
+      FactOrigin::kInput);
+  add(s, "lineage.owner", cel::Type::String(), "", "Team accountable for the data (the contract's owner).",
+      FactOrigin::kInput);
+  add(s, "lineage.version", cel::Type::String(), "", "Contract version the data is produced under.",
+      FactOrigin::kInput);
+  const SubjectKind d = SubjectKind::kDevice;
+  add(d, "telemetry.streams", cel::Type::Int(), "", "Number of the device's streams in the telemetry store.",
+      FactOrigin::kComputed);
+  add(d, "telemetry.worst_missing_ratio", cel::Type::Double(), "ratio",
+      "Largest missing ratio among the device's streams in the window.", FactOrigin::kComputed);
+  add(d, "telemetry.last_seen", cel::Type::Timestamp(), "", "Time of the newest sample of any of the device's streams.",
+      FactOrigin::kComputed);
+}
+
+std::optional<Window> ParseWindow(std::string_view text, int64_t now_us, std::string* error) {
+  const size_t slash = text.find('/');
+  if (slash != std::string_view::npos) {
+    auto parse = [](std::string_view value) -> std::optional<int64_t> {
+      std::istringstream in{std::string(value)};
+      date::sys_time<std::chrono::microseconds> at;
+      in >> date::parse("%FT%T%Ez", at);
+      if (in.fail()) {
+        in.clear();
+        in.str(std::string(value));
+        in >> date::parse("%FT%TZ", at);
+      }
+      if (in.fail()) return std::nullopt;
+      return at.time_since_epoch().count();
+    };
+    std::optional<int64_t> from = parse(text.substr(0, slash));
+    std::optional<int64_t> to = parse(text.substr(slash + 1));
+    if (!from || !to || *from >= *to) {
+      *error = fmt::format("--window {}: give FROM/TO as RFC 3339 times with FROM before TO "
+                           "(2025-06-01T00:00:00Z/2025-06-02T00:00:00Z), or a duration before --at (24h, 7d)", text);
+      return std::nullopt;
+    }
+    return Window{*from, *to};
+  }
+  double amount = 0;
+  const auto [end, parse_error] = std::from_chars(text.data(), text.data() + text.size(), amount);
+  const std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+  const double seconds = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+  if (parse_error != std::errc() || seconds == 0 || !(amount > 0)) {
+    *error = fmt::format("--window {}: give a duration before --at such as 90m, 24h or 7d, or FROM/TO", text);
+    return std::nullopt;
+  }
+  return Window{now_us - static_cast<int64_t>(amount * seconds * 1e6), now_us};
+}
+
+std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSet& contracts,
+                                   subjects::SubjectSet* subjects, std::vector<std::string>* errors) {
+  auto fleet = std::make_shared<Fleet>();
+  fleet->options_ = options;
+  fleet->cache_ = std::make_shared<Cache>();
+  fleet->subjects_ = subjects;
+  if (!options.inventory_path.empty()) {
+    std::optional<std::string> content = ReadWholeFile(options.inventory_path);
+    if (!content) {
+      errors->push_back(fmt::format("{}: cannot read the inventory; check --inventory", options.inventory_path));
+      return nullptr;
+    }
+    const size_t before = errors->size();
+    if (options.inventory_path.ends_with(".csv")) {
+      LoadCsvInventory(options.inventory_path, *content, subjects, errors);
+    } else {
+      LoadStructuredInventory(options.inventory_path, *content, subjects, errors);
+    }
+    if (errors->size() > before) return nullptr;
+    subjects->RecordInput({options.inventory_path, common::Sha256Hex(*content), 0});
+    subjects->Finish();
+  }
+  if (options.store_path.empty()) return fleet;
+
+  std::string error;
+  std::unique_ptr<TelemetryStore> store =
+      TelemetryStore::Open(options.store_path, TelemetryStore::Mode::kReadOnly, &error);
+  std::vector<StreamInfo> streams;
+  if (!store || !store->ListStreams(&streams, &error)) {
+    errors->push_back(error);
+    return nullptr;
+  }
+  store.reset();
+  if (std::optional<std::string> bytes = ReadWholeFile(options.store_path)) {
+    subjects->RecordInput({options.store_path, common::Sha256Hex(*bytes), static_cast<int64_t>(streams.size())});
+  }
+
+  // Contracts, in id order, with their device selectors compiled.
+  std::vector<CompiledContract> compiled;
+  cel::Environment environment = cel::Environment::Standard();
+  environment.DeclareVariable("device", cel::Type::Dyn());
+  environment.DeclareVariable("now", cel::Type::Timestamp());
+  for (const DataContract& contract : contracts.contracts) {
+    CompiledContract entry;
+    entry.contract = &contract;
+    if (!contract.devices.empty()) {
+      cel::Source source(contract.devices, contract.location.file);
+      cel::CompileResult result = cel::Compile(environment, source);
+      if (!result.ok()) {
+        errors->push_back(fmt::format("{}:{}: contract {}: the 'devices' selector does not compile: {}",
+                                      contract.location.file, contract.location.line, contract.id,
+                                      cel::FormatDiagnostics(source, result.diagnostics)));
+        continue;
+      }
+      entry.devices = std::move(result.program);
+    }
+    compiled.push_back(std::move(entry));
+  }
+  std::sort(compiled.begin(), compiled.end(),
+            [](const CompiledContract& a, const CompiledContract& b) { return a.contract->id < b.contract->id; });
+
+  for (const StreamInfo& info : streams) {
+    const std::string subject_id = info.key.device_id + "/" + info.key.sensor;
+    const subjects::Subject* device = subjects->Find(SubjectKind::kDevice, info.key.device_id);
+    const nlohmann::json device_document =
+        device != nullptr ? device->document : nlohmann::json{{"kind", "device"}, {"id", info.key.device_id}};
+    const DataContract* bound = nullptr;
+    for (const CompiledContract& candidate : compiled) {
+      if (candidate.contract->FindSensor(info.key.sensor) == nullptr) continue;
+      if (candidate.devices) {
+        cel::MapActivation activation;
+        activation.Bind("device", cel::JsonValue(device_document));
+        const cel::Value verdict = candidate.devices->Evaluate(activation);
+        if (!verdict.IsBool()) {
+          errors->push_back(fmt::format("{}:{}: contract {}: the 'devices' selector gives no true/false for device "
+                                        "{}{}; guard fields with has()",
+                                        candidate.contract->location.file, candidate.contract->location.line,
+                                        candidate.contract->id, info.key.device_id,
+                                        verdict.IsError() ? " (" + verdict.ErrorMessage() + ")" : ""));
+          continue;
+        }
+        if (!verdict.GetBool()) continue;
+      }
+      bound = candidate.contract;
+      break;
+    }
+    nlohmann::json document = {{"kind", "stream"}, {"id", subject_id}, {"device", info.key.device_id},
+                               {"sensor", info.key.sensor}};
+    BoundStream binding;
+    binding.stream_id = info.stream_id;
+    if (bound != nullptr) {
+      const std::string owner = bound->owner;
+      document["contract"] = {{"id", bound->id},         {"name", bound->name}, {"version", bound->version},
+                              {"status", bound->status}, {"owner", owner}};
+      document["lineage"] = {{"upstream", bound->upstream}, {"owner", owner}, {"version", bound->version}};
+      const TimeSeriesSpec spec = bound->ExpectationsFor(info.key.sensor);
+      binding.expectations.nominal_rate_hz = spec.nominal_rate_hz;
+      binding.expectations.max_gap_s = spec.max_gap_s;
+      if (spec.sentinels) binding.expectations.sentinels = *spec.sentinels;
+      if (const SensorSpec* sensor = bound->FindSensor(info.key.sensor)) {
+        binding.expectations.minimum = sensor->minimum;
+        binding.expectations.maximum = sensor->maximum;
+      }
+    } else {
+      document["contract"] = {{"id", ""}};
+    }
+    subjects->AddDocument(std::move(document), {options.store_path, 0});
+    fleet->streams_.emplace(subject_id, binding);
+    fleet->device_streams_[info.key.device_id].push_back(subject_id);
+    fleet->cache_->entries.emplace(subject_id, std::make_unique<Cache::Entry>());
+  }
+  subjects->Finish();
+  return fleet;
+}
+
+void Fleet::RegisterProviders(subjects::FactProviderRegistry* registry) const {
+  auto stream = std::make_shared<StreamProvider>(this);
+  registry->Register(SubjectKind::kStream, "quality", stream);
+  registry->Register(SubjectKind::kStream, "stats", stream);
+  registry->Register(SubjectKind::kDevice, "telemetry", std::make_shared<DeviceProvider>(this));
+}
+
+std::shared_ptr<const StreamMetrics> Fleet::MetricsOf(const subjects::Subject& stream, std::string* error) const {
+  auto binding = streams_.find(stream.id);
+  auto entry = cache_->entries.find(stream.id);
+  if (binding == streams_.end() || entry == cache_->entries.end()) return nullptr;  // not from the store
+  Cache::Entry& cached = *entry->second;
+  std::call_once(cached.once, [&]() {
+    std::string read_error;
+    TelemetryStore* store = ThreadStore(options_.store_path, &read_error);
+    Series series;
+    if (store == nullptr ||
+        !store->ReadSeries(binding->second.stream_id, options_.window.from_us, options_.window.to_us, &series,
+                           &read_error)) {
+      cached.error = read_error;
+      return;
+    }
+    cached.metrics = std::make_shared<const StreamMetrics>(
+        ComputeStreamMetrics(series, options_.window, binding->second.expectations, options_.now_us));
+  });
+  if (!cached.error.empty()) *error = cached.error;
+  return cached.metrics;
+}
+
+std::vector<const subjects::Subject*> Fleet::StreamsOf(std::string_view device_id) const {
+  std::vector<const subjects::Subject*> streams;
+  auto it = device_streams_.find(device_id);
+  if (it == device_streams_.end() || subjects_ == nullptr) return streams;
+  for (const std::string& id : it->second) {
+    if (const subjects::Subject* subject = subjects_->Find(SubjectKind::kStream, id)) streams.push_back(subject);
+  }
+  return streams;
+}
+
+}  // namespace stagegate::contracts

@@ -1,0 +1,71 @@
+#pragma once
+// The fleet as the contracts evaluator sees it: devices from an inventory
+// file, one `stream` subject per stream of the telemetry store, each bound to
+// the data contract that covers it, and the providers that compute the
+// streams' quality and statistics facts (and the devices' roll-ups) lazily,
+// only when a rule reads them.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/facts/fact_schema.h"
+#include "engine/subjects/fact_provider.h"
+#include "engine/subjects/inputs.h"
+#include "evaluators/contracts/data_contract.h"
+#include "evaluators/contracts/stream_metrics.h"
+
+namespace stagegate::contracts {
+
+// Registers every fact this evaluator adds: the computed stream facts
+// (quality.*, stats.*), the contract and lineage facts streams carry, and the
+// device roll-ups (telemetry.*). The one place the contracts module registers
+// facts.
+void RegisterContractFacts(facts::FactSchema& schema);
+
+// Parses --window: a duration before `now` ("24h", "7d", "90m", "3600s") or
+// an explicit range "FROM/TO" of RFC 3339 times. Returns nullopt with `error`.
+std::optional<Window> ParseWindow(std::string_view text, int64_t now_us, std::string* error);
+
+struct FleetOptions {
+  std::string store_path;      // the telemetry store (required for streams)
+  std::string inventory_path;  // device inventory (JSON, YAML or CSV); may be empty
+  Window window;
+  int64_t now_us = 0;          // the evaluation time
+};
+
+// The result of loading the fleet: what the providers need.
+class Fleet {
+ public:
+  // Adds the inventory's devices and the store's streams to `subjects` (then
+  // finishes it again) and binds each stream to its contract. Errors name
+  // the file (and line) and what to do.
+  static std::shared_ptr<Fleet> Load(const FleetOptions& options, const ContractSet& contracts,
+                                     subjects::SubjectSet* subjects, std::vector<std::string>* errors);
+
+  // Registers the stream and device fact providers.
+  void RegisterProviders(subjects::FactProviderRegistry* registry) const;
+
+  // The metrics of a stream subject (computed once, then cached); thread-safe.
+  // Null with `error` set when the store cannot be read.
+  std::shared_ptr<const StreamMetrics> MetricsOf(const subjects::Subject& stream, std::string* error) const;
+  // The stream subjects of a device.
+  std::vector<const subjects::Subject*> StreamsOf(std::string_view device_id) const;
+
+  struct BoundStream {
+    int64_t stream_id = 0;
+    StreamExpectations expectations;
+  };
+
+ private:
+  FleetOptions options_;
+  std::map<std::string, BoundStream, std::less<>> streams_;  // by stream subject id
+  std::map<std::string, std::vector<std::string>, std::less<>> device_streams_;  // device id → stream subject ids
+  const subjects::SubjectSet* subjects_ = nullptr;
+  struct Cache;
+  std::shared_ptr<Cache> cache_;
+};
+
+}  // namespace stagegate::contracts

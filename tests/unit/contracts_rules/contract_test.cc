@@ -1,0 +1,160 @@
+// Data contracts: real ODCS v3.1 files read as they are, Stagegate's
+// time-series extension, and the rules generated from a contract.
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "engine/policy/loader.h"
+#include "evaluators/contracts/contract_policy.h"
+#include "evaluators/contracts/data_contract.h"
+#include "evaluators/contracts/fleet.h"
+
+namespace stagegate::contracts {
+namespace {
+
+std::string Read(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bundle::Bundle BundleOf(std::vector<std::pair<std::string, std::string>> files) {
+  bundle::Bundle bundle;
+  for (auto& [path, content] : files) bundle.files.push_back({path, content});
+  return bundle;
+}
+
+TEST(DataContract, ReadsEveryOdcsExampleAsItIs) {
+  const std::filesystem::path folder = std::filesystem::path(STAGEGATE_SOURCE_DIR) / "tests/data/odcs";
+  int read = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.path().extension() != ".yaml") continue;
+    SCOPED_TRACE(entry.path().filename().string());
+    const ContractSet set = LoadContracts(BundleOf({{entry.path().filename().string(), Read(entry.path())}}));
+    for (const ContractDiagnostic& d : set.diagnostics) {
+      EXPECT_EQ(d.level, ContractDiagnostic::Level::kNote) << FormatContractDiagnostic(d);
+    }
+    EXPECT_EQ(set.contracts.size(), 1u);
+    ++read;
+  }
+  EXPECT_EQ(read, 6);
+}
+
+TEST(DataContract, ReadsTheShippedFleetContract) {
+  const std::filesystem::path file =
+      std::filesystem::path(STAGEGATE_SOURCE_DIR) / "policies/examples/contracts/fleet-telemetry.odcs.yaml";
+  const ContractSet set = LoadContracts(BundleOf({{"contracts/fleet-telemetry.odcs.yaml", Read(file)}}));
+  ASSERT_TRUE(set.ok());
+  ASSERT_EQ(set.contracts.size(), 1u);
+  const DataContract& contract = set.contracts[0];
+  EXPECT_EQ(contract.id, "fleet-telemetry");
+  EXPECT_EQ(contract.owner, "data-platform");
+  EXPECT_EQ(contract.upstream, (std::vector<std::string>{"edge-gateway", "mqtt-broker"}));
+  ASSERT_EQ(contract.sensors.size(), 3u);
+  const TimeSeriesSpec vibration = contract.ExpectationsFor("vibration");
+  EXPECT_EQ(vibration.jitter_ms, 500);     // the property's override
+  EXPECT_EQ(vibration.max_gap_s, 120);     // the contract's
+  EXPECT_EQ(vibration.nominal_rate_hz, 1);
+  EXPECT_EQ(contract.ExpectationsFor("temperature").jitter_ms, 250);
+  EXPECT_EQ(contract.sensors[0].maximum, 150);
+  ASSERT_EQ(contract.sla.size(), 3u);
+  EXPECT_EQ(contract.sla[0].seconds, 600);
+}
+
+TEST(DataContract, ReportsMistakesWithPositions) {
+  const ContractSet set = LoadContracts(BundleOf({{"c.yaml", R"(apiVersion: v3.1.0
+kind: DataContract
+id: c
+customProperties:
+  - property: stagegateTimeSeries
+    value: {maxGapS: -3, nominalRateHz: fast, bogus: 1}
+schema:
+  - name: t
+    properties:
+      - name: temperature
+        quality:
+          - metric: missingValues
+            mustBeLessThan: 2
+            unit: parts-per-million
+          - metric: rowCount
+          - metric: freshness
+            mustBe: 0
+)"}}));
+  std::vector<std::string> lines;
+  for (const ContractDiagnostic& d : set.diagnostics) lines.push_back(FormatContractDiagnostic(d));
+  EXPECT_FALSE(set.ok());
+  auto has = [&](std::string_view text) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("c.yaml:6:47: error SG801: unknown key 'bogus'")) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("error SG803: 'maxGapS' must be greater than 0")) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("error SG802: 'nominalRateHz' must be a number")) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("c.yaml:12:13: note SG800: quality rule unit 'parts-per-million' is neither"))
+      << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("c.yaml:15:13: error SG805: quality rule for 'rowCount' has no operator"))
+      << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("c.yaml:16:13: note SG800: quality metric 'freshness' has no meaning")) << ::testing::PrintToString(lines);
+}
+
+TEST(DataContract, RefusesANonOdcsApiVersion) {
+  const ContractSet set = LoadContracts(BundleOf({{"c.yaml", "apiVersion: stagegate/v1\nkind: DataContract\nid: c\n"}}));
+  ASSERT_EQ(set.diagnostics.size(), 1u);
+  EXPECT_EQ(set.diagnostics[0].code, "SG810");
+}
+
+TEST(ContractPolicy, GeneratedRulesLoadAndPointIntoTheContract) {
+  const std::filesystem::path file =
+      std::filesystem::path(STAGEGATE_SOURCE_DIR) / "policies/examples/contracts/fleet-telemetry.odcs.yaml";
+  bundle::Bundle bundle = BundleOf({{"contracts/fleet-telemetry.odcs.yaml", Read(file)}});
+  const ContractSet set = LoadContracts(bundle);
+  GeneratedPolicies generated = GenerateContractPolicies(set);
+  ASSERT_EQ(generated.files.size(), 1u);
+  for (bundle::BundleFile& f : generated.files) bundle.files.push_back(f);
+  facts::FactSchema schema;
+  facts::RegisterCoreFacts(schema);
+  RegisterContractFacts(schema);
+  policy::LoadResult result = policy::LoadPolicies(bundle, schema, {});
+  ASSERT_TRUE(result.ok()) << policy::FormatDiagnostics(result.diagnostics);
+  LocateContractRules(generated, result.bundle.get());
+  const policy::Policy* policy = result.bundle->FindPolicy("contract-fleet-telemetry");
+  ASSERT_NE(policy, nullptr);
+  std::vector<std::string> ids;
+  for (const policy::RuleInstance& rule : policy->rules) {
+    ids.push_back(rule.id);
+    EXPECT_EQ(rule.location.file, "contracts/fleet-telemetry.odcs.yaml") << rule.id;
+  }
+  const std::vector<std::string> expected = {
+      "temperature.missingvalues", "temperature.invalidvalues", "temperature.max-gap", "temperature.jitter",
+      "temperature.clock-skew",    "temperature.stuck",         "temperature.sla-latency",
+      "vibration.missingvalues",   "vibration.duplicatevalues", "vibration.no-flatline", "vibration.max-gap",
+      "vibration.jitter",          "vibration.clock-skew",      "vibration.stuck",   "vibration.sla-latency",
+      "pressure.missingvalues",    "pressure.max-gap",          "pressure.jitter",   "pressure.clock-skew",
+      "pressure.stuck",            "pressure.sla-latency"};
+  EXPECT_EQ(ids, expected);
+  const policy::RuleInstance* missing = result.bundle->FindRule("contract-fleet-telemetry/temperature.missingvalues");
+  ASSERT_NE(missing, nullptr);
+  EXPECT_EQ(missing->location.line, 35);  // the quality rule's line in the contract
+  EXPECT_EQ(missing->rule->assertion.text, "stream.quality.missing_ratio * 100.0 < 2.0");
+  EXPECT_EQ(missing->severity, eval::Severity::kHigh);
+}
+
+TEST(Window, ParsesDurationsAndRanges) {
+  std::string error;
+  const int64_t now = 1'700'000'000'000'000;
+  EXPECT_EQ(ParseWindow("24h", now, &error)->from_us, now - 86'400'000'000);
+  EXPECT_EQ(ParseWindow("90m", now, &error)->to_us, now);
+  const std::optional<Window> range = ParseWindow("2025-06-01T00:00:00Z/2025-06-01T01:00:00+01:00", now, &error);
+  EXPECT_FALSE(range) << "an empty range must be refused";
+  const std::optional<Window> hour = ParseWindow("2025-06-01T00:00:00Z/2025-06-01T02:00:00+01:00", now, &error);
+  ASSERT_TRUE(hour) << error;
+  EXPECT_EQ(hour->to_us - hour->from_us, 3'600'000'000);
+  EXPECT_FALSE(ParseWindow("yesterday", now, &error));
+  EXPECT_NE(error.find("--window yesterday"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stagegate::contracts
