@@ -11,6 +11,7 @@
 #include "engine/cli/facts_command.h"
 #include "engine/cli/eval_command.h"
 #include "engine/cli/gate_command.h"
+#include "engine/cli/ingest_command.h"
 #include "engine/cli/keys_command.h"
 #include "engine/cli/test_command.h"
 
@@ -42,6 +43,7 @@ or policy (the message names the file, line and what to do); 3 internal error.)"
   stagegate::cli::AddGateCommand(app, &exit_code);
   stagegate::cli::AddKeysCommand(app, &exit_code);
   stagegate::cli::AddEvidenceCommand(app, &exit_code);
+  stagegate::cli::AddIngestCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
