@@ -167,7 +167,9 @@ class Generator {
     }
     if (spec.clock_skew_s) {
       const std::string limit = Number(*spec.clock_skew_s);
-      Add(sensor.name + ".clock-skew", when,
+      // Receive times are optional in the telemetry: without them the skew is
+      // unknown and the rule does not apply (rather than blocking every gate).
+      Add(sensor.name + ".clock-skew", when + " && has(stream.quality.clock_skew_s)",
           fmt::format("stream.quality.clock_skew_s <= {0} && stream.quality.clock_skew_s >= -{0}", limit),
           fmt::format("clock skew {{{{ stream.quality.clock_skew_s }}}} s; the contract allows ±{} s",
                       *spec.clock_skew_s),
