@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Data contracts end to end with the real binary: a gzip CSV of a small
+# simulated fleet with known faults is ingested, then the shipped example
+# contract (ODCS v3.1 + time-series extension) and policies judge it through
+# `stagegate gate --store --inventory`.
+#   contracts_flow.sh BINARY
+set -uo pipefail
+binary=$(realpath "$1")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export STAGEGATE_EVIDENCE="$work/evidence/evidence.db"
+passed=0 failed=0
+check() {  # check NAME EXPECTED_EXIT COMMAND...
+  local name=$1 expected=$2; shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local code=$?
+  if [ "$code" = "$expected" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL $name: exit $code, expected $expected"; head -5 "$work/out" "$work/err"
+  fi
+}
+contains() {  # contains NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL $1: '$3' not in $(basename "$2"):"; head -5 "$2"
+  fi
+}
+lacks() {  # lacks NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then failed=$((failed + 1)); echo "FAIL $1: '$3' in $(basename "$2")"; else
+    passed=$((passed + 1)); fi
+}
+fleet="$root/tests/data/fleet"
+
+check ingest 0 "$binary" ingest --store "$work/fleet.db" "$fleet/telemetry.csv.gz" --time-format epoch-s
+contains ingest_counts "$work/out" "15,600 samples accepted"
+
+check check_contracts 0 "$binary" check --policies "$root/policies/examples"
+contains check_counts_contract "$work/out" "1 data contract"
+
+gate=(gate --policies "$root/policies/examples" --store "$work/fleet.db" --inventory "$fleet/devices.yaml"
+      --window 30m --at 2025-06-01T00:00:00Z --format json,sarif --out "$work/gate")
+check gate 1 "$binary" "${gate[@]}"
+d="$work/gate/decision.json"
+# The faults the fleet was built with, found by the contract's generated rules.
+contains silence_gap "$work/err" "contract-fleet-telemetry/temperature.max-gap stream/d-2/temperature: fail: longest gap 201 s"
+contains silence_missing "$work/err" "contract-fleet-telemetry/vibration.missingvalues stream/d-2/vibration: fail: missing samples 11.1111%"
+contains sentinels_missing "$work/err" "contract-fleet-telemetry/temperature.missingvalues stream/d-3/temperature: fail: missing samples 2.5%"
+contains stuck_vibration "$d" "one value repeated for 899 s; the contract allows less than 600 s"
+# Healthy streams pass, and hand-written policies read the same computed facts.
+lacks healthy_d1 "$work/err" "stream/d-1/"
+contains custom_rule "$d" '"rule": "telemetry-contracts/data.stream.missingness"'
+contains evidence_of_fact "$d" '"stream.quality.missing_ratio": 0.11111111111111116'
+contains lineage "$d" '"path": "'"$work/fleet.db"'"'
+# SARIF points into the contract file, at the quality rule's line.
+contains sarif_location "$work/gate/findings.sarif" '"uri": "policies/examples/contracts/fleet-telemetry.odcs.yaml"'
+contains evidence_recorded "$work/err" "evidence: run"
+
+# A window after the data: nothing was received, so facts are absent and the
+# rules not_evaluable (never judged on a made-up zero).
+check empty_window 1 "$binary" gate --policies "$root/policies/examples" --store "$work/fleet.db" \
+  --inventory "$fleet/devices.yaml" --window 2025-07-01T00:00:00Z/2025-07-02T00:00:00Z --at 2025-07-02T00:00:00Z --no-evidence
+contains empty_window_not_evaluable "$work/err" "not_evaluable"
+
+# Mistakes: a broken contract, a bad window, a missing store or inventory.
+check bad_contract 2 "$binary" check --policies "$root/tests/data/contracts_bad"
+contains bad_contract_operator "$work/err" "bad.odcs.yaml:9:13: error SG805: quality rule for 'missingValues' has no operator"
+contains bad_contract_number "$work/err" "bad.odcs.yaml:13:22: error SG802: 'maxGapS' must be a number"
+check bad_window 2 "$binary" gate --policies "$root/policies/examples" --store "$work/fleet.db" --window yesterday --no-evidence
+contains bad_window_message "$work/err" "--window yesterday"
+check missing_store 2 "$binary" gate --policies "$root/policies/examples" --store "$work/none.db" --no-evidence
+contains missing_store_message "$work/err" "$work/none.db"
+check missing_inventory 2 "$binary" gate --policies "$root/policies/examples" --store "$work/fleet.db" \
+  --inventory "$work/none.yaml" --no-evidence
+contains missing_inventory_message "$work/err" "cannot read the inventory"
+check nothing_to_judge 2 "$binary" gate --policies "$root/policies/examples" --no-evidence
+contains nothing_to_judge_message "$work/err" "nothing to judge"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
