@@ -13,6 +13,7 @@
 #include "engine/cli/gate_command.h"
 #include "engine/cli/ingest_command.h"
 #include "engine/cli/keys_command.h"
+#include "engine/cli/simulate_command.h"
 #include "engine/cli/test_command.h"
 
 int main(int argc, char** argv) {
@@ -44,6 +45,7 @@ or policy (the message names the file, line and what to do); 3 internal error.)"
   stagegate::cli::AddKeysCommand(app, &exit_code);
   stagegate::cli::AddEvidenceCommand(app, &exit_code);
   stagegate::cli::AddIngestCommand(app, &exit_code);
+  stagegate::cli::AddSimulateCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
