@@ -27,6 +27,12 @@ std::string Slug(std::string_view text) {
   return slug.empty() ? "unnamed" : slug;
 }
 
+// A CEL string literal (JSON's quoting is valid CEL); invalid UTF-8 in a
+// contract becomes U+FFFD instead of an exception.
+std::string Quoted(const std::string& text) {
+  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string Number(double value) {
   std::string text = fmt::format("{}", value);
   if (text.find_first_of(".eEn") == std::string::npos) text += ".0";  // a CEL double literal
@@ -85,7 +91,7 @@ class Generator {
 
   void Generate() {
     for (const SensorSpec& sensor : contract_.sensors) {
-      const std::string when = fmt::format("stream.sensor == {}", nlohmann::json(sensor.name).dump());
+      const std::string when = fmt::format("stream.sensor == {}", Quoted(sensor.name));
       for (const QualityCheck& check : contract_.quality) AddQuality(sensor.name, when, check);
       for (const QualityCheck& check : sensor.quality) AddQuality(sensor.name, when, check);
       AddTimeSeries(sensor, when);
@@ -107,11 +113,11 @@ class Generator {
                       {"owner", contract_.owner}}},
         {"spec", {{"enforcement", "deny"},
                   {"stages", {"gate", "audit"}},
-                  {"selector", fmt::format("stream.contract.id == {}", nlohmann::json(contract_.id).dump())},
+                  {"selector", fmt::format("stream.contract.id == {}", Quoted(contract_.id))},
                   {"rules", rules_}}},
     };
     if (rules_.empty()) return;  // a contract without checks generates no policy
-    out_->files.push_back({contract_.location.file + "#" + policy_ + ".yaml", document.dump(2) + "\n"});
+    out_->files.push_back({contract_.location.file + "#" + policy_ + ".yaml", document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"});
     out_->policy_locations[policy_] = contract_.location;
   }
 

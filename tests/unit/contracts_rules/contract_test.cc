@@ -142,6 +142,19 @@ TEST(ContractPolicy, GeneratedRulesLoadAndPointIntoTheContract) {
   EXPECT_EQ(missing->severity, eval::Severity::kHigh);
 }
 
+TEST(ContractPolicy, InvalidUtf8InAContractDoesNotThrow) {
+  // Found by fuzzing: a sensor name with a stray byte used to throw while
+  // the generated policy was serialised.
+  const ContractSet set = LoadContracts(BundleOf({{"c.yaml", "apiVersion: v3.1.0\nkind: DataContract\nid: c\n"
+                                                             "customProperties:\n  - property: stagegateTimeSeries\n"
+                                                             "    value: {maxGapS: 5}\nschema:\n  - name: t\n"
+                                                             "    properties:\n      - name: \"temp\xa0\"\n"}}));
+  ASSERT_TRUE(set.ok());
+  const GeneratedPolicies generated = GenerateContractPolicies(set);
+  ASSERT_EQ(generated.files.size(), 1u);
+  EXPECT_NE(generated.files[0].content.find("temp\xef\xbf\xbd"), std::string::npos);
+}
+
 TEST(Window, ParsesDurationsAndRanges) {
   std::string error;
   const int64_t now = 1'700'000'000'000'000;
