@@ -54,7 +54,7 @@ TEST(DataContract, ReadsTheShippedFleetContract) {
   EXPECT_EQ(contract.id, "fleet-telemetry");
   EXPECT_EQ(contract.owner, "data-platform");
   EXPECT_EQ(contract.upstream, (std::vector<std::string>{"edge-gateway", "mqtt-broker"}));
-  ASSERT_EQ(contract.sensors.size(), 3u);
+  ASSERT_EQ(contract.sensors.size(), 5u);
   const TimeSeriesSpec vibration = contract.ExpectationsFor("vibration");
   EXPECT_EQ(vibration.jitter_ms, 500);     // the property's override
   EXPECT_EQ(vibration.max_gap_s, 120);     // the contract's
@@ -133,7 +133,10 @@ TEST(ContractPolicy, GeneratedRulesLoadAndPointIntoTheContract) {
       "vibration.missingvalues",   "vibration.duplicatevalues", "vibration.no-flatline", "vibration.max-gap",
       "vibration.jitter",          "vibration.clock-skew",      "vibration.stuck",   "vibration.sla-latency",
       "pressure.missingvalues",    "pressure.max-gap",          "pressure.jitter",   "pressure.clock-skew",
-      "pressure.stuck",            "pressure.sla-latency"};
+      "pressure.stuck",            "pressure.sla-latency",      "humidity.missingvalues", "humidity.max-gap",
+      "humidity.jitter",           "humidity.clock-skew",       "humidity.stuck",    "humidity.sla-latency",
+      "current.missingvalues",     "current.invalidvalues",     "current.max-gap",   "current.jitter",
+      "current.clock-skew",        "current.stuck",             "current.sla-latency"};
   EXPECT_EQ(ids, expected);
   const policy::RuleInstance* missing = result.bundle->FindRule("contract-fleet-telemetry/temperature.missingvalues");
   ASSERT_NE(missing, nullptr);
