@@ -15,6 +15,24 @@
 #include <system_error>
 #include <utility>
 
+// libgit2's TLS trust store, which Stagegate never needs (ADR 5). Debian's
+// libgit2 is built with mbedTLS, and git_libgit2_init parses the whole system
+// CA bundle into the configuration of its HTTPS transport: 5 to 6 ms, half of
+// a `stagegate gate`. Stagegate reads local object databases only; it never
+// fetches, clones or pushes. These definitions take the place of mbedTLS's two
+// certificate loaders in the whole process (the executable's symbols come
+// first in the dynamic linker's search order; engine/CMakeLists.txt exports
+// them, and libgit2 is mbedTLS's only user here): they load nothing and report
+// success. libgit2's HTTPS transport then trusts no certificate authority, so
+// a TLS connection, were one ever opened, would fail certificate verification
+// rather than succeed unverified. A feature that talks to a remote over HTTPS
+// must remove them.
+extern "C" {
+struct mbedtls_x509_crt;
+int mbedtls_x509_crt_parse_file(mbedtls_x509_crt* /*chain*/, const char* /*path*/) { return 0; }
+int mbedtls_x509_crt_parse_path(mbedtls_x509_crt* /*chain*/, const char* /*path*/) { return 0; }
+}
+
 namespace stagegate::bundle {
 namespace {
 
