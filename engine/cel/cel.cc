@@ -4,7 +4,6 @@
 
 #include "engine/cel/checker/checker.h"
 #include "engine/cel/extensions/extensions.h"
-#include "engine/cel/parser/parser.h"
 #include "engine/cel/runtime/planner.h"
 #include "engine/cel/stdlib/standard.h"
 
@@ -24,8 +23,11 @@ Environment Environment::Standard() {
 // when it binds data without declarations), and plans. Every stage's
 // diagnostics are collected; later stages run only when earlier ones had no errors.
 CompileResult Compile(const Environment& env, const Source& source) {
+  return Compile(env, source, Parse(source, env.options().parse_limits));
+}
+
+CompileResult Compile(const Environment& env, const Source& source, ParseResult parsed) {
   CompileResult result;
-  ParseResult parsed = Parse(source, env.options().parse_limits);
   result.diagnostics = std::move(parsed.diagnostics);
   if (parsed.parsed.root == nullptr || HasErrors(result.diagnostics)) return result;
 

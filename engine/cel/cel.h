@@ -25,6 +25,7 @@
 #include "engine/cel/common/environment.h"
 #include "engine/cel/common/function.h"
 #include "engine/cel/common/program.h"
+#include "engine/cel/parser/parser.h"
 
 namespace stagegate::cel {
 
@@ -35,5 +36,10 @@ struct CompileResult {
 };
 
 CompileResult Compile(const Environment& env, const Source& source);
+
+// Compiles `parsed`, what Parse(source, env.options().parse_limits) returned,
+// which it consumes: the same result as Compile(env, source), without parsing
+// again for a caller that reads the tree first.
+CompileResult Compile(const Environment& env, const Source& source, ParseResult parsed);
 
 }  // namespace stagegate::cel

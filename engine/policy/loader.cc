@@ -631,7 +631,7 @@ std::optional<Expression> Loader::CompileText(const File& file, const ScalarText
                                  [](const PolicyDiagnostic& d) { return !d.warning; });
   out.facts.assign(reads.facts.begin(), reads.facts.end());
   *scope_state_ = &scope;
-  cel::CompileResult compiled = cel::Compile(*env_, *source);
+  cel::CompileResult compiled = cel::Compile(*env_, *source, std::move(parsed));
   *scope_state_ = nullptr;
   for (const cel::Diagnostic& d : compiled.diagnostics) report_cel(d);
   if (!compiled.ok() || walk_errors) return std::nullopt;
