@@ -4,11 +4,7 @@ namespace stagegate::cel {
 
 bool FunctionRegistry::Add(std::string_view function, Overload overload) {
   // Ids are unique across the whole registry (the checker reports them, the planner dispatches on them).
-  for (const auto& [name, decl] : functions_) {
-    for (const Overload& existing : decl.overloads) {
-      if (existing.id == overload.id) return false;
-    }
-  }
+  if (ids_.count(overload.id) != 0) return false;
   auto it = functions_.find(function);
   if (it == functions_.end()) {
     it = functions_.emplace(std::string(function), FunctionDecl{std::string(function), {}}).first;
@@ -16,6 +12,7 @@ bool FunctionRegistry::Add(std::string_view function, Overload overload) {
   for (const Overload& existing : it->second.overloads) {
     if (existing.receiver_style == overload.receiver_style && existing.params == overload.params) return false;
   }
+  ids_.insert(overload.id);
   it->second.overloads.push_back(std::move(overload));
   return true;
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -74,6 +75,7 @@ class FunctionRegistry {
 
  private:
   std::map<std::string, FunctionDecl, std::less<>> functions_;
+  std::set<std::string, std::less<>> ids_;  // of every overload in functions_
 };
 
 // True when a runtime value of `value`'s kind may be passed for a parameter of `type`
