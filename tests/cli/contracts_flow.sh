@@ -74,5 +74,28 @@ contains missing_inventory_message "$work/err" "cannot read the inventory"
 check nothing_to_judge 2 "$binary" gate --policies "$root/policies/examples" --no-evidence
 contains nothing_to_judge_message "$work/err" "nothing to judge"
 
+# An ingest killed with SIGKILL at random moments stores all of its file or
+# nothing of it: after each kill the store holds 0 or exactly 172,800
+# samples (in its blocks and its stream totals), and the ingest that
+# finally completes stores every sample, none counted as already stored.
+check simulate 0 "$binary" simulate --out "$work/sim" --seed 3 --devices 4 --days 0.1 --faults none
+for delay in 0.01 0.03 0.06 0.1 0.15 0.25 0.4; do
+  timeout -s KILL "$delay" "$binary" ingest --store "$work/killed.db" "$work/sim/telemetry.csv" >/dev/null 2>&1
+  if [ -f "$work/killed.db" ]; then
+    stored=$(sqlite3 "$work/killed.db" "SELECT coalesce(sum(samples), 0) FROM blocks" 2>/dev/null || echo 0)
+    totals=$(sqlite3 "$work/killed.db" "SELECT coalesce(sum(samples), 0) FROM streams" 2>/dev/null || echo 0)
+    if { [ "$stored" = 0 ] || [ "$stored" = 172800 ]; } && [ "$stored" = "$totals" ]; then passed=$((passed + 1)); else
+      failed=$((failed + 1)); echo "FAIL killed ingest after ${delay}s left $stored samples in blocks, $totals in totals"
+    fi
+  fi
+  if [ "${stored:-0}" = 172800 ]; then break; fi
+done
+check ingest_after_kills 0 "$binary" ingest --store "$work/killed.db" "$work/sim/telemetry.csv"
+if grep -q "already ingested" "$work/out"; then passed=$((passed + 1)); else
+  contains ingest_after_kills_whole "$work/out" "172,800 samples accepted"
+fi
+[ "$(sqlite3 "$work/killed.db" "SELECT sum(samples) FROM blocks")" = 172800 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL the store does not hold the file exactly once"; }
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
