@@ -54,6 +54,14 @@ contains lineage "$d" '"path": "'"$work/fleet.db"'"'
 contains sarif_location "$work/gate/findings.sarif" '"uri": "policies/examples/contracts/fleet-telemetry.odcs.yaml"'
 contains evidence_recorded "$work/err" "evidence: run"
 
+# The same fleet with its inventory as CSV gives the same decision.
+check gate_csv_inventory 1 "$binary" gate --policies "$root/policies/examples" --store "$work/fleet.db" \
+  --inventory "$fleet/devices.csv" --window 30m --at 2025-06-01T00:00:00Z --no-evidence --out "$work/gate_csv"
+if diff <(grep -v '"started_at"\|"finished_at"\|"sha256"\|"path"' "$d") \
+        <(grep -v '"started_at"\|"finished_at"\|"sha256"\|"path"' "$work/gate_csv/decision.json") >/dev/null; then
+  passed=$((passed + 1))
+else failed=$((failed + 1)); echo "FAIL the CSV inventory gives another decision"; fi
+
 # A window after the data: nothing was received, so facts are absent and the
 # rules not_evaluable (never judged on a made-up zero).
 check empty_window 1 "$binary" gate --policies "$root/policies/examples" --store "$work/fleet.db" \
