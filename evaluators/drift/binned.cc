@@ -1,0 +1,149 @@
+#include "evaluators/drift/binned.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace stagegate::drift {
+namespace {
+
+// numpy.quantile(sorted, q) with the default 'linear' method.
+double Quantile(const std::vector<double> &sorted, double q) {
+  const double position = q * static_cast<double>(sorted.size() - 1);
+  const auto lower = static_cast<std::size_t>(std::floor(position));
+  const std::size_t upper = std::min(lower + 1, sorted.size() - 1);
+  const double fraction = position - static_cast<double>(lower);
+  return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction;
+}
+
+std::vector<double> SturgesEdges(std::span<const double> reference,
+                                 std::span<const double> current) {
+  double low = std::numeric_limits<double>::infinity();
+  double high = -low;
+  for (auto values : {reference, current}) {
+    for (double v : values) {
+      low = std::min(low, v);
+      high = std::max(high, v);
+    }
+  }
+  if (low == high) {
+    low -= 0.5;
+    high += 0.5;
+  }
+  const double n = static_cast<double>(reference.size() + current.size());
+  const double width = (high - low) / (std::log2(n) + 1.0);
+  const int count =
+      width > 0.0 ? static_cast<int>(std::ceil((high - low) / width)) : 1;
+  std::vector<double> edges(static_cast<std::size_t>(count) + 1);
+  // numpy.linspace: low + i * step, the last edge exactly `high`.
+  const double step = (high - low) / count;
+  for (int i = 0; i <= count; ++i)
+    edges[static_cast<std::size_t>(i)] = low + i * step;
+  edges.back() = high;
+  return edges;
+}
+
+std::vector<double> Proportions(std::span<const double> values,
+                                const std::vector<double> &edges,
+                                bool open_ends) {
+  const std::size_t bins = edges.size() - 1;
+  std::vector<double> counts(bins, 0.0);
+  for (double v : values) {
+    std::size_t bin;
+    if (open_ends) {
+      // Interior edges only decide; [e_i, e_{i+1}).
+      const auto it = std::upper_bound(edges.begin() + 1, edges.end() - 1, v);
+      bin = static_cast<std::size_t>(it - (edges.begin() + 1));
+    } else {
+      const auto it = std::upper_bound(edges.begin(), edges.end(), v);
+      const auto index = static_cast<std::ptrdiff_t>(it - edges.begin()) - 1;
+      bin = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(
+          index, 0, static_cast<std::ptrdiff_t>(bins) - 1));
+    }
+    counts[bin] += 1.0;
+  }
+  const double n = static_cast<double>(values.size());
+  for (double &c : counts) {
+    c = c / n;
+    if (c == 0.0)
+      c = kEmptyBinProportion;
+  }
+  return counts;
+}
+
+} // namespace
+
+BinnedProportions BinProportions(std::span<const double> reference,
+                                 std::span<const double> current,
+                                 Binning binning, int bins) {
+  BinnedProportions out;
+  if (reference.empty() || current.empty())
+    return out;
+  const bool open_ends = binning == Binning::kReferenceQuantiles;
+  if (open_ends) {
+    std::vector<double> sorted(reference.begin(), reference.end());
+    std::sort(sorted.begin(), sorted.end());
+    bins = std::max(bins, 1);
+    out.edges.push_back(-std::numeric_limits<double>::infinity());
+    for (int k = 1; k < bins; ++k) {
+      const double edge = Quantile(sorted, static_cast<double>(k) / bins);
+      if (edge > out.edges.back())
+        out.edges.push_back(edge);
+    }
+    out.edges.push_back(std::numeric_limits<double>::infinity());
+  } else {
+    out.edges = SturgesEdges(reference, current);
+  }
+  out.reference = Proportions(reference, out.edges, open_ends);
+  out.current = Proportions(current, out.edges, open_ends);
+  return out;
+}
+
+double PopulationStabilityIndex(std::span<const double> reference_proportions,
+                                std::span<const double> current_proportions) {
+  double psi = 0.0;
+  const std::size_t n =
+      std::min(reference_proportions.size(), current_proportions.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const double r = reference_proportions[i];
+    const double c = current_proportions[i];
+    psi += (c - r) * std::log(c / r);
+  }
+  return psi;
+}
+
+double PopulationStabilityIndex(std::span<const double> reference,
+                                std::span<const double> current,
+                                Binning binning, int bins) {
+  const BinnedProportions binned =
+      BinProportions(reference, current, binning, bins);
+  if (binned.reference.empty())
+    return std::numeric_limits<double>::quiet_NaN();
+  return PopulationStabilityIndex(binned.reference, binned.current);
+}
+
+double JensenShannonDistance(std::span<const double> p,
+                             std::span<const double> q) {
+  if (p.size() != q.size() || p.empty())
+    return std::numeric_limits<double>::quiet_NaN();
+  double sum_p = 0.0, sum_q = 0.0;
+  for (double v : p)
+    sum_p += v;
+  for (double v : q)
+    sum_q += v;
+  // scipy.special.rel_entr(x, y): x ln(x/y), 0 when x == 0.
+  auto rel_entr = [](double x, double y) {
+    return x == 0.0 ? 0.0 : x * std::log(x / y);
+  };
+  double left = 0.0, right = 0.0;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const double pi = p[i] / sum_p;
+    const double qi = q[i] / sum_q;
+    const double m = (pi + qi) / 2.0;
+    left += rel_entr(pi, m);
+    right += rel_entr(qi, m);
+  }
+  return std::sqrt(std::max((left + right) / 2.0, 0.0));
+}
+
+} // namespace stagegate::drift
