@@ -21,15 +21,16 @@ namespace stagegate::drift {
 // Options of Page-Hinkley; the defaults are river's.
 struct PageHinkleyOptions {
   enum class Mode {
-    kUp,    // detect increases of the mean only
-    kDown,  // detect decreases of the mean only
-    kBoth,  // detect either (river's default)
+    kUp,   // detect increases of the mean only
+    kDown, // detect decreases of the mean only
+    kBoth, // detect either (river's default)
   };
   // Observations (since the last reset) before a drift can be signalled.
   int min_instances = 30;
   // Magnitude of change tolerated per observation, in the values' unit.
   double delta = 0.005;
-  // Detection threshold (lambda) on the cumulative deviation, in the values' unit.
+  // Detection threshold (lambda) on the cumulative deviation, in the values'
+  // unit.
   double threshold = 50.0;
   // Forgetting factor applied to the cumulative sums at every observation.
   double alpha = 1 - 0.0001;
@@ -54,15 +55,15 @@ struct AdwinOptions {
 // or non-positive delta/threshold, alpha outside (0, 1], clock, max_buckets or
 // min_window_length below 1, a negative min_instances or grace_period. The
 // detectors' constructors require options that pass.
-std::string CheckOptions(const PageHinkleyOptions& options);
-std::string CheckOptions(const AdwinOptions& options);
+std::string CheckOptions(const PageHinkleyOptions &options);
+std::string CheckOptions(const AdwinOptions &options);
 
 // The Page-Hinkley test on the deviation of each observation from the running
 // mean. As river: after a drift is signalled, the next Update() starts afresh
 // (mean, sums and count reset) before taking its observation.
 class PageHinkley {
- public:
-  explicit PageHinkley(const PageHinkleyOptions& options = {});
+public:
+  explicit PageHinkley(const PageHinkleyOptions &options = {});
 
   // Feeds one observation (must be finite); returns whether it signals drift.
   bool Update(double x);
@@ -70,9 +71,9 @@ class PageHinkley {
   // Forgets everything seen, as after a detection.
   void Reset();
 
- private:
+private:
   PageHinkleyOptions options_;
-  double count_ = 0;  // observations since the last reset
+  double count_ = 0; // observations since the last reset
   double mean_ = 0;
   double sum_increase_ = 0;
   double sum_decrease_ = 0;
@@ -90,8 +91,8 @@ class PageHinkley {
 // river's ADWIN: after a drift is signalled, the next Update() starts from an
 // empty window.
 class Adwin {
- public:
-  explicit Adwin(const AdwinOptions& options = {});
+public:
+  explicit Adwin(const AdwinOptions &options = {});
 
   // Feeds one observation (must be finite); returns whether it signals drift.
   bool Update(double x);
@@ -107,7 +108,7 @@ class Adwin {
   // Mean of the window (0 when it is empty).
   double estimation() const { return width_ == 0 ? 0.0 : total_ / width_; }
 
- private:
+private:
   // One row of the histogram: up to max_buckets + 1 buckets of equal size,
   // oldest first.
   struct Row {
@@ -121,11 +122,17 @@ class Adwin {
   // Drops the oldest bucket; returns how many observations it held.
   double DeleteOldest();
   bool DetectChange();
-  bool CutSignificant(double n0, double n1, double delta_mean) const;
+  // The parts of the cut bound that depend on the whole window only.
+  struct CutBound {
+    double delta_prime;              // ln(2 ln(W) / delta)
+    double variance_per_observation; // variance / W
+  };
+  bool CutSignificant(double n0, double n1, double delta_mean,
+                      const CutBound &bound) const;
   void PushToRow(size_t row, double total, double variance);
 
   AdwinOptions options_;
-  std::vector<Row> rows_;  // rows_[r] holds buckets of 2^r observations
+  std::vector<Row> rows_; // rows_[r] holds buckets of 2^r observations
   double width_ = 0;
   double total_ = 0;
   double variance_ = 0;
@@ -153,9 +160,11 @@ struct OnlineResult {
 // parallel (same length, a programmer error otherwise); the series is fed in
 // timestamp order (a stable sort when it is not already sorted, so equal
 // timestamps keep their order), and detections carry the caller's indices.
-OnlineResult RunPageHinkley(std::span<const int64_t> timestamps_us, std::span<const double> values,
-                            const PageHinkleyOptions& options = {});
-OnlineResult RunAdwin(std::span<const int64_t> timestamps_us, std::span<const double> values,
-                      const AdwinOptions& options = {});
+OnlineResult RunPageHinkley(std::span<const int64_t> timestamps_us,
+                            std::span<const double> values,
+                            const PageHinkleyOptions &options = {});
+OnlineResult RunAdwin(std::span<const int64_t> timestamps_us,
+                      std::span<const double> values,
+                      const AdwinOptions &options = {});
 
-}  // namespace stagegate::drift
+} // namespace stagegate::drift

@@ -14,35 +14,41 @@
 namespace stagegate::drift {
 namespace {
 
-const std::string kDataDir = std::string(STAGEGATE_SOURCE_DIR) + "/tests/data/drift_online/";
+const std::string kDataDir =
+    std::string(STAGEGATE_SOURCE_DIR) + "/tests/data/drift_online/";
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 std::vector<int64_t> Timestamps(size_t n) {
   std::vector<int64_t> t(n);
-  for (size_t i = 0; i < n; ++i) t[i] = 1'000'000 * static_cast<int64_t>(i);
+  for (size_t i = 0; i < n; ++i)
+    t[i] = 1'000'000 * static_cast<int64_t>(i);
   return t;
 }
 
-std::vector<size_t> Indices(const OnlineResult& result) {
+std::vector<size_t> Indices(const OnlineResult &result) {
   std::vector<size_t> out;
-  for (const Detection& d : result.detections) out.push_back(d.index);
+  for (const Detection &d : result.detections)
+    out.push_back(d.index);
   return out;
 }
 
-std::vector<size_t> RunPh(const std::vector<double>& values, const PageHinkleyOptions& options) {
+std::vector<size_t> RunPh(const std::vector<double> &values,
+                          const PageHinkleyOptions &options) {
   return Indices(RunPageHinkley(Timestamps(values.size()), values, options));
 }
 
-std::vector<size_t> RunAd(const std::vector<double>& values, const AdwinOptions& options) {
+std::vector<size_t> RunAd(const std::vector<double> &values,
+                          const AdwinOptions &options) {
   return Indices(RunAdwin(Timestamps(values.size()), values, options));
 }
 
-std::vector<double> LoadSeries(const std::string& name) {
+std::vector<double> LoadSeries(const std::string &name) {
   std::ifstream in(kDataDir + name + ".txt");
   std::vector<double> values;
   std::string line;
-  while (std::getline(in, line)) values.push_back(std::strtod(line.c_str(), nullptr));
+  while (std::getline(in, line))
+    values.push_back(std::strtod(line.c_str(), nullptr));
   return values;
 }
 
@@ -63,23 +69,31 @@ PageHinkleyOptions HandOptions(PageHinkleyOptions::Mode mode) {
 TEST(PageHinkleyTest, HandDerivedIncrease) {
   // 0, 0, 0: mean 0, every deviation 0, sums 0. Then 3: mean 0.75,
   // deviation 2.25, increase 2.25 - min(0) = 2.25 > 1: drift at index 3.
-  EXPECT_EQ(RunPh({0, 0, 0, 3}, HandOptions(PageHinkleyOptions::Mode::kUp)), (std::vector<size_t>{3}));
-  EXPECT_EQ(RunPh({0, 0, 0, 3}, HandOptions(PageHinkleyOptions::Mode::kBoth)), (std::vector<size_t>{3}));
-  EXPECT_TRUE(RunPh({0, 0, 0, 3}, HandOptions(PageHinkleyOptions::Mode::kDown)).empty());
+  EXPECT_EQ(RunPh({0, 0, 0, 3}, HandOptions(PageHinkleyOptions::Mode::kUp)),
+            (std::vector<size_t>{3}));
+  EXPECT_EQ(RunPh({0, 0, 0, 3}, HandOptions(PageHinkleyOptions::Mode::kBoth)),
+            (std::vector<size_t>{3}));
+  EXPECT_TRUE(RunPh({0, 0, 0, 3}, HandOptions(PageHinkleyOptions::Mode::kDown))
+                  .empty());
 }
 
 TEST(PageHinkleyTest, HandDerivedDecrease) {
   // The mirror image: -3 gives deviation -2.25, decrease 0 - (-2.25) = 2.25.
-  EXPECT_EQ(RunPh({0, 0, 0, -3}, HandOptions(PageHinkleyOptions::Mode::kDown)), (std::vector<size_t>{3}));
-  EXPECT_EQ(RunPh({0, 0, 0, -3}, HandOptions(PageHinkleyOptions::Mode::kBoth)), (std::vector<size_t>{3}));
-  EXPECT_TRUE(RunPh({0, 0, 0, -3}, HandOptions(PageHinkleyOptions::Mode::kUp)).empty());
+  EXPECT_EQ(RunPh({0, 0, 0, -3}, HandOptions(PageHinkleyOptions::Mode::kDown)),
+            (std::vector<size_t>{3}));
+  EXPECT_EQ(RunPh({0, 0, 0, -3}, HandOptions(PageHinkleyOptions::Mode::kBoth)),
+            (std::vector<size_t>{3}));
+  EXPECT_TRUE(
+      RunPh({0, 0, 0, -3}, HandOptions(PageHinkleyOptions::Mode::kUp)).empty());
 }
 
 TEST(PageHinkleyTest, NoDetectionBeforeMinInstances) {
   // 0, 5: deviation 2.5 > 1 but only 2 observations (< 3). 5 again: mean 10/3,
   // deviation 5/3, sum 2.5 + 5/3 > 1 with 3 observations: drift at index 2.
-  EXPECT_EQ(RunPh({0, 5, 5}, HandOptions(PageHinkleyOptions::Mode::kUp)), (std::vector<size_t>{2}));
-  EXPECT_TRUE(RunPh({0, 5}, HandOptions(PageHinkleyOptions::Mode::kUp)).empty());
+  EXPECT_EQ(RunPh({0, 5, 5}, HandOptions(PageHinkleyOptions::Mode::kUp)),
+            (std::vector<size_t>{2}));
+  EXPECT_TRUE(
+      RunPh({0, 5}, HandOptions(PageHinkleyOptions::Mode::kUp)).empty());
 }
 
 TEST(PageHinkleyTest, ThresholdIsStrict) {
@@ -95,12 +109,15 @@ TEST(PageHinkleyTest, RestartsAfterADetection) {
   // Drift at 3; the next update starts afresh, so 3, 3, 3, ... is a constant
   // stream (deviations 0) and fires no more. Without the restart the old
   // mean would keep the sum growing.
-  EXPECT_EQ(RunPh({0, 0, 0, 3, 3, 3, 3, 3, 3, 3}, HandOptions(PageHinkleyOptions::Mode::kUp)),
+  EXPECT_EQ(RunPh({0, 0, 0, 3, 3, 3, 3, 3, 3, 3},
+                  HandOptions(PageHinkleyOptions::Mode::kUp)),
             (std::vector<size_t>{3}));
   // After the restart three observations are needed again: 0, 0, 0, 3 fires
   // at 3; then 3, 9 is only two observations; 9 again is the third:
   // mean 7, deviation 2, sum 3 + 2 = 5 > 1.
-  EXPECT_EQ(RunPh({0, 0, 0, 3, 3, 9, 9}, HandOptions(PageHinkleyOptions::Mode::kUp)), (std::vector<size_t>{3, 6}));
+  EXPECT_EQ(
+      RunPh({0, 0, 0, 3, 3, 9, 9}, HandOptions(PageHinkleyOptions::Mode::kUp)),
+      (std::vector<size_t>{3, 6}));
 }
 
 TEST(PageHinkleyTest, ForgettingFactorShrinksOldDeviations) {
@@ -138,23 +155,27 @@ TEST(AdwinTest, DefaultsAreRivers) {
 TEST(AdwinTest, WindowStatistics) {
   Adwin adwin;
   EXPECT_EQ(adwin.estimation(), 0.0);
-  for (double v : {1.0, 2.0, 3.0, 4.0, 5.0}) EXPECT_FALSE(adwin.Update(v));
+  for (double v : {1.0, 2.0, 3.0, 4.0, 5.0})
+    EXPECT_FALSE(adwin.Update(v));
   EXPECT_EQ(adwin.width(), 5);
   EXPECT_EQ(adwin.total(), 15);
-  EXPECT_DOUBLE_EQ(adwin.variance(), 10);  // sum of squared deviations from 3
+  EXPECT_DOUBLE_EQ(adwin.variance(), 10); // sum of squared deviations from 3
   EXPECT_DOUBLE_EQ(adwin.estimation(), 3);
 }
 
 TEST(AdwinTest, VarianceSurvivesBucketMerges) {
   AdwinOptions o;
-  o.clock = 1'000'000;  // never checks: the window keeps every observation
+  o.clock = 1'000'000; // never checks: the window keeps every observation
   Adwin adwin(o);
   std::vector<double> values;
-  for (int i = 0; i < 200; ++i) values.push_back(i % 7);
-  for (double v : values) adwin.Update(v);
+  for (int i = 0; i < 200; ++i)
+    values.push_back(i % 7);
+  for (double v : values)
+    adwin.Update(v);
   const double mean = std::accumulate(values.begin(), values.end(), 0.0) / 200;
   double ss = 0;
-  for (double v : values) ss += (v - mean) * (v - mean);
+  for (double v : values)
+    ss += (v - mean) * (v - mean);
   EXPECT_EQ(adwin.width(), 200);
   EXPECT_NEAR(adwin.variance(), ss, 1e-9 * ss);
 }
@@ -170,7 +191,7 @@ TEST(AdwinTest, NothingWithinTheGracePeriod) {
   std::vector<double> values(50, 0.0);
   values.resize(100, 1000.0);
   EXPECT_TRUE(RunAd(values, o).empty());
-  values.resize(101, 1000.0);  // the window now exceeds the grace period
+  values.resize(101, 1000.0); // the window now exceeds the grace period
   EXPECT_EQ(RunAd(values, o), (std::vector<size_t>{100}));
 }
 
@@ -192,9 +213,11 @@ TEST(AdwinTest, RestartsFromAnEmptyWindowAfterADetection) {
   AdwinOptions o;
   o.clock = 1;
   Adwin adwin(o);
-  for (int i = 0; i < 500; ++i) adwin.Update(0.0);
+  for (int i = 0; i < 500; ++i)
+    adwin.Update(0.0);
   bool found = false;
-  for (int i = 0; i < 500 && !found; ++i) found = adwin.Update(100.0);
+  for (int i = 0; i < 500 && !found; ++i)
+    found = adwin.Update(100.0);
   ASSERT_TRUE(found);
   adwin.Update(50.0);
   EXPECT_EQ(adwin.width(), 1);
@@ -221,7 +244,8 @@ TEST(RunTest, NonFiniteValuesAreSkippedAndCounted) {
   // the caller's index of the 3.
   const std::vector<double> values = {0, kNaN, 0, kInf, 0, -kInf, 3};
   const std::vector<int64_t> t = Timestamps(values.size());
-  const OnlineResult r = RunPageHinkley(t, values, HandOptions(PageHinkleyOptions::Mode::kUp));
+  const OnlineResult r =
+      RunPageHinkley(t, values, HandOptions(PageHinkleyOptions::Mode::kUp));
   EXPECT_TRUE(r.detected);
   ASSERT_EQ(r.detections.size(), 1u);
   EXPECT_EQ(r.detections[0].index, 6u);
@@ -240,7 +264,8 @@ TEST(RunTest, FedInTimeOrderWithTheCallersIndices) {
   // index 0, latest timestamp) is the detection.
   const std::vector<double> values = {3, 0, 0, 0};
   const std::vector<int64_t> t = {40, 30, 20, 10};
-  const OnlineResult r = RunPageHinkley(t, values, HandOptions(PageHinkleyOptions::Mode::kUp));
+  const OnlineResult r =
+      RunPageHinkley(t, values, HandOptions(PageHinkleyOptions::Mode::kUp));
   ASSERT_EQ(r.detections.size(), 1u);
   EXPECT_EQ(r.detections[0].index, 0u);
   EXPECT_EQ(r.detections[0].timestamp_us, 40);
@@ -306,7 +331,8 @@ std::vector<ReferenceCase> LoadCases() {
   std::vector<ReferenceCase> cases;
   std::string line;
   while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
+    if (line.empty() || line[0] == '#')
+      continue;
     ReferenceCase c;
     c.line = line;
     const size_t colon = line.find(" :");
@@ -317,9 +343,11 @@ std::vector<ReferenceCase> LoadCases() {
       const size_t eq = option.find('=');
       c.options.emplace_back(option.substr(0, eq), option.substr(eq + 1));
     }
-    std::istringstream tail(colon == std::string::npos ? "" : line.substr(colon + 2));
+    std::istringstream tail(
+        colon == std::string::npos ? "" : line.substr(colon + 2));
     size_t index;
-    while (tail >> index) c.expected.push_back(index);
+    while (tail >> index)
+      c.expected.push_back(index);
     cases.push_back(std::move(c));
   }
   return cases;
@@ -329,42 +357,55 @@ TEST(ReferenceSeriesTest, EveryCaseMatches) {
   const std::vector<ReferenceCase> cases = LoadCases();
   ASSERT_EQ(cases.size(), 34u);
   int with_detections = 0;
-  for (const ReferenceCase& c : cases) {
+  for (const ReferenceCase &c : cases) {
     SCOPED_TRACE(c.line);
     const std::vector<double> values = LoadSeries(c.series);
     ASSERT_FALSE(values.empty());
     std::vector<size_t> found;
     if (c.detector == "page_hinkley") {
       PageHinkleyOptions o;
-      for (const auto& [key, value] : c.options) {
-        if (key == "min_instances") o.min_instances = std::stoi(value);
-        else if (key == "delta") o.delta = std::stod(value);
-        else if (key == "threshold") o.threshold = std::stod(value);
-        else if (key == "alpha") o.alpha = std::stod(value);
-        else if (key == "mode") o.mode = value == "up" ? PageHinkleyOptions::Mode::kUp
-                                       : value == "down" ? PageHinkleyOptions::Mode::kDown
-                                                         : PageHinkleyOptions::Mode::kBoth;
-        else FAIL() << "unknown option " << key;
+      for (const auto &[key, value] : c.options) {
+        if (key == "min_instances")
+          o.min_instances = std::stoi(value);
+        else if (key == "delta")
+          o.delta = std::stod(value);
+        else if (key == "threshold")
+          o.threshold = std::stod(value);
+        else if (key == "alpha")
+          o.alpha = std::stod(value);
+        else if (key == "mode")
+          o.mode = value == "up"     ? PageHinkleyOptions::Mode::kUp
+                   : value == "down" ? PageHinkleyOptions::Mode::kDown
+                                     : PageHinkleyOptions::Mode::kBoth;
+        else
+          FAIL() << "unknown option " << key;
       }
       found = RunPh(values, o);
     } else {
       ASSERT_EQ(c.detector, "adwin");
       AdwinOptions o;
-      for (const auto& [key, value] : c.options) {
-        if (key == "delta") o.delta = std::stod(value);
-        else if (key == "clock") o.clock = std::stoi(value);
-        else if (key == "max_buckets") o.max_buckets = std::stoi(value);
-        else if (key == "min_window_length") o.min_window_length = std::stoi(value);
-        else if (key == "grace_period") o.grace_period = std::stoi(value);
-        else FAIL() << "unknown option " << key;
+      for (const auto &[key, value] : c.options) {
+        if (key == "delta")
+          o.delta = std::stod(value);
+        else if (key == "clock")
+          o.clock = std::stoi(value);
+        else if (key == "max_buckets")
+          o.max_buckets = std::stoi(value);
+        else if (key == "min_window_length")
+          o.min_window_length = std::stoi(value);
+        else if (key == "grace_period")
+          o.grace_period = std::stoi(value);
+        else
+          FAIL() << "unknown option " << key;
       }
       found = RunAd(values, o);
     }
     EXPECT_EQ(found, c.expected);
-    if (!c.expected.empty()) ++with_detections;
+    if (!c.expected.empty())
+      ++with_detections;
   }
   EXPECT_GE(with_detections, 20);
 }
 
-}  // namespace
-}  // namespace stagegate::drift
+} // namespace
+} // namespace stagegate::drift
