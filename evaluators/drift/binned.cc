@@ -26,12 +26,13 @@ std::vector<double> SturgesEdges(std::span<const double> reference,
       high = std::max(high, v);
     }
   }
+  // numpy takes the width from the data's range, before widening a zero range.
+  const double n = static_cast<double>(reference.size() + current.size());
+  const double width = (high - low) / (std::log2(n) + 1.0);
   if (low == high) {
     low -= 0.5;
     high += 0.5;
   }
-  const double n = static_cast<double>(reference.size() + current.size());
-  const double width = (high - low) / (std::log2(n) + 1.0);
   const int count =
       width > 0.0 ? static_cast<int>(std::ceil((high - low) / width)) : 1;
   std::vector<double> edges(static_cast<std::size_t>(count) + 1);
