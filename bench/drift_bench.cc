@@ -14,48 +14,44 @@ using stagegate::drift::GenerateSample;
 using stagegate::drift::SampleRecipe;
 
 // The same recipes as scipy_ks_bench.py: N(0, 1) against N(0.01, 1).
-const std::vector<double> &Reference(std::int64_t n) {
-  static const std::vector<double> values =
-      GenerateSample(SampleRecipe{"normal", 42, n, 0.0, 1.0, 1.0});
+const std::vector<double>& Reference(std::int64_t n) {
+  static const std::vector<double> values = GenerateSample(SampleRecipe{"normal", 42, n, 0.0, 1.0, 1.0});
   return values;
 }
-const std::vector<double> &Current(std::int64_t n) {
-  static const std::vector<double> values =
-      GenerateSample(SampleRecipe{"normal", 43, n, 0.01, 1.0, 1.0});
+const std::vector<double>& Current(std::int64_t n) {
+  static const std::vector<double> values = GenerateSample(SampleRecipe{"normal", 43, n, 0.01, 1.0, 1.0});
   return values;
 }
 
 constexpr std::int64_t kMillion = 1000000;
 
 // Unsorted input, as SciPy receives it: sorting both samples is included.
-void BM_Ks1Mx1M(benchmark::State &state) {
-  const auto &a = Reference(kMillion);
-  const auto &b = Current(kMillion);
+void BM_Ks1Mx1M(benchmark::State& state) {
+  const auto& a = Reference(kMillion);
+  const auto& b = Current(kMillion);
   for (auto _ : state) {
     auto result = stagegate::drift::KolmogorovSmirnov(a, b);
     benchmark::DoNotOptimize(result);
   }
-  state.counters["statistic"] =
-      stagegate::drift::KolmogorovSmirnov(a, b).statistic;
+  state.counters["statistic"] = stagegate::drift::KolmogorovSmirnov(a, b).statistic;
 }
 BENCHMARK(BM_Ks1Mx1M)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-void BM_Wasserstein1Mx1M(benchmark::State &state) {
-  const auto &a = Reference(kMillion);
-  const auto &b = Current(kMillion);
-  for (auto _ : state)
-    benchmark::DoNotOptimize(stagegate::drift::Wasserstein1(a, b));
+void BM_Wasserstein1Mx1M(benchmark::State& state) {
+  const auto& a = Reference(kMillion);
+  const auto& b = Current(kMillion);
+  for (auto _ : state) benchmark::DoNotOptimize(stagegate::drift::Wasserstein1(a, b));
 }
 BENCHMARK(BM_Wasserstein1Mx1M)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-void BM_PsiQuantile1Mx1M(benchmark::State &state) {
-  const auto &a = Reference(kMillion);
-  const auto &b = Current(kMillion);
+void BM_PsiQuantile1Mx1M(benchmark::State& state) {
+  const auto& a = Reference(kMillion);
+  const auto& b = Current(kMillion);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(stagegate::drift::PopulationStabilityIndex(
-        a, b, stagegate::drift::Binning::kReferenceQuantiles));
+    benchmark::DoNotOptimize(
+        stagegate::drift::PopulationStabilityIndex(a, b, stagegate::drift::Binning::kReferenceQuantiles));
   }
 }
 BENCHMARK(BM_PsiQuantile1Mx1M)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-} // namespace
+}  // namespace

@@ -8,7 +8,7 @@ namespace stagegate::drift {
 namespace {
 
 // numpy.quantile(sorted, q) with the default 'linear' method.
-double Quantile(const std::vector<double> &sorted, double q) {
+double Quantile(const std::vector<double>& sorted, double q) {
   const double position = q * static_cast<double>(sorted.size() - 1);
   const auto lower = static_cast<std::size_t>(std::floor(position));
   const std::size_t upper = std::min(lower + 1, sorted.size() - 1);
@@ -16,8 +16,7 @@ double Quantile(const std::vector<double> &sorted, double q) {
   return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction;
 }
 
-std::vector<double> SturgesEdges(std::span<const double> reference,
-                                 std::span<const double> current) {
+std::vector<double> SturgesEdges(std::span<const double> reference, std::span<const double> current) {
   double low = std::numeric_limits<double>::infinity();
   double high = -low;
   for (auto values : {reference, current}) {
@@ -33,20 +32,16 @@ std::vector<double> SturgesEdges(std::span<const double> reference,
     low -= 0.5;
     high += 0.5;
   }
-  const int count =
-      width > 0.0 ? static_cast<int>(std::ceil((high - low) / width)) : 1;
+  const int count = width > 0.0 ? static_cast<int>(std::ceil((high - low) / width)) : 1;
   std::vector<double> edges(static_cast<std::size_t>(count) + 1);
   // numpy.linspace: low + i * step, the last edge exactly `high`.
   const double step = (high - low) / count;
-  for (int i = 0; i <= count; ++i)
-    edges[static_cast<std::size_t>(i)] = low + i * step;
+  for (int i = 0; i <= count; ++i) edges[static_cast<std::size_t>(i)] = low + i * step;
   edges.back() = high;
   return edges;
 }
 
-std::vector<double> Proportions(std::span<const double> values,
-                                const std::vector<double> &edges,
-                                bool open_ends) {
+std::vector<double> Proportions(std::span<const double> values, const std::vector<double>& edges, bool open_ends) {
   const std::size_t bins = edges.size() - 1;
   std::vector<double> counts(bins, 0.0);
   for (double v : values) {
@@ -58,28 +53,53 @@ std::vector<double> Proportions(std::span<const double> values,
     } else {
       const auto it = std::upper_bound(edges.begin(), edges.end(), v);
       const auto index = static_cast<std::ptrdiff_t>(it - edges.begin()) - 1;
-      bin = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(
-          index, 0, static_cast<std::ptrdiff_t>(bins) - 1));
+      bin = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(index, 0, static_cast<std::ptrdiff_t>(bins) - 1));
     }
     counts[bin] += 1.0;
   }
   const double n = static_cast<double>(values.size());
-  for (double &c : counts) {
-    c = c / n;
-    if (c == 0.0)
-      c = kEmptyBinProportion;
-  }
+  for (double& c : counts) c /= n;
+  FillEmptyBins(counts);
   return counts;
 }
 
-} // namespace
+// Evidently's Sturges binning only applies to references with more than 20
+// distinct values; below that every distinct value of either sample is a bin.
+bool FewDistinctValues(std::span<const double> reference) {
+  std::vector<double> sorted(reference.begin(), reference.end());
+  std::sort(sorted.begin(), sorted.end());
+  const auto distinct = std::unique(sorted.begin(), sorted.end()) - sorted.begin();
+  return distinct <= kSturgesMinDistinctValues;
+}
 
-BinnedProportions BinProportions(std::span<const double> reference,
-                                 std::span<const double> current,
-                                 Binning binning, int bins) {
+std::vector<double> ValueProportions(std::span<const double> values, const std::vector<double>& keys) {
+  std::vector<double> counts(keys.size(), 0.0);
+  for (double v : values) {
+    counts[static_cast<std::size_t>(std::lower_bound(keys.begin(), keys.end(), v) - keys.begin())] += 1.0;
+  }
+  const double n = static_cast<double>(values.size());
+  for (double& c : counts) c /= n;
+  FillEmptyBins(counts);
+  return counts;
+}
+
+}  // namespace
+
+void FillEmptyBins(std::vector<double>& proportions) {
+  double smallest = std::numeric_limits<double>::infinity();
+  for (double p : proportions) {
+    if (p > 0.0) smallest = std::min(smallest, p);
+  }
+  const double fill = smallest <= kEmptyBinProportion ? smallest / kSmallEmptyBinDivisor : kEmptyBinProportion;
+  for (double& p : proportions) {
+    if (p == 0.0) p = fill;
+  }
+}
+
+BinnedProportions BinProportions(std::span<const double> reference, std::span<const double> current, Binning binning,
+                                 int bins) {
   BinnedProportions out;
-  if (reference.empty() || current.empty())
-    return out;
+  if (reference.empty() || current.empty()) return out;
   const bool open_ends = binning == Binning::kReferenceQuantiles;
   if (open_ends) {
     std::vector<double> sorted(reference.begin(), reference.end());
@@ -88,10 +108,18 @@ BinnedProportions BinProportions(std::span<const double> reference,
     out.edges.push_back(-std::numeric_limits<double>::infinity());
     for (int k = 1; k < bins; ++k) {
       const double edge = Quantile(sorted, static_cast<double>(k) / bins);
-      if (edge > out.edges.back())
-        out.edges.push_back(edge);
+      if (edge > out.edges.back()) out.edges.push_back(edge);
     }
     out.edges.push_back(std::numeric_limits<double>::infinity());
+  } else if (FewDistinctValues(reference)) {
+    std::vector<double> keys(reference.begin(), reference.end());
+    keys.insert(keys.end(), current.begin(), current.end());
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    out.values = keys;
+    out.reference = ValueProportions(reference, keys);
+    out.current = ValueProportions(current, keys);
+    return out;
   } else {
     out.edges = SturgesEdges(reference, current);
   }
@@ -103,8 +131,7 @@ BinnedProportions BinProportions(std::span<const double> reference,
 double PopulationStabilityIndex(std::span<const double> reference_proportions,
                                 std::span<const double> current_proportions) {
   double psi = 0.0;
-  const std::size_t n =
-      std::min(reference_proportions.size(), current_proportions.size());
+  const std::size_t n = std::min(reference_proportions.size(), current_proportions.size());
   for (std::size_t i = 0; i < n; ++i) {
     const double r = reference_proportions[i];
     const double c = current_proportions[i];
@@ -113,29 +140,20 @@ double PopulationStabilityIndex(std::span<const double> reference_proportions,
   return psi;
 }
 
-double PopulationStabilityIndex(std::span<const double> reference,
-                                std::span<const double> current,
-                                Binning binning, int bins) {
-  const BinnedProportions binned =
-      BinProportions(reference, current, binning, bins);
-  if (binned.reference.empty())
-    return std::numeric_limits<double>::quiet_NaN();
+double PopulationStabilityIndex(std::span<const double> reference, std::span<const double> current, Binning binning,
+                                int bins) {
+  const BinnedProportions binned = BinProportions(reference, current, binning, bins);
+  if (binned.reference.empty()) return std::numeric_limits<double>::quiet_NaN();
   return PopulationStabilityIndex(binned.reference, binned.current);
 }
 
-double JensenShannonDistance(std::span<const double> p,
-                             std::span<const double> q) {
-  if (p.size() != q.size() || p.empty())
-    return std::numeric_limits<double>::quiet_NaN();
+double JensenShannonDistance(std::span<const double> p, std::span<const double> q) {
+  if (p.size() != q.size() || p.empty()) return std::numeric_limits<double>::quiet_NaN();
   double sum_p = 0.0, sum_q = 0.0;
-  for (double v : p)
-    sum_p += v;
-  for (double v : q)
-    sum_q += v;
+  for (double v : p) sum_p += v;
+  for (double v : q) sum_q += v;
   // scipy.special.rel_entr(x, y): x ln(x/y), 0 when x == 0.
-  auto rel_entr = [](double x, double y) {
-    return x == 0.0 ? 0.0 : x * std::log(x / y);
-  };
+  auto rel_entr = [](double x, double y) { return x == 0.0 ? 0.0 : x * std::log(x / y); };
   double left = 0.0, right = 0.0;
   for (std::size_t i = 0; i < p.size(); ++i) {
     const double pi = p[i] / sum_p;
@@ -147,4 +165,4 @@ double JensenShannonDistance(std::span<const double> p,
   return std::sqrt(std::max((left + right) / 2.0, 0.0));
 }
 
-} // namespace stagegate::drift
+}  // namespace stagegate::drift

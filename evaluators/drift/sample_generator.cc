@@ -16,10 +16,9 @@ double UniformOpen(std::uint64_t seed, std::uint64_t index) {
   return (static_cast<double>(SplitMix64(seed, index) >> 11) + 0.5) * 0x1.0p-53;
 }
 
-std::vector<double> GenerateSample(const SampleRecipe &r) {
+std::vector<double> GenerateSample(const SampleRecipe& r) {
   std::vector<double> out;
-  if (r.size <= 0)
-    return out;
+  if (r.size <= 0) return out;
   out.reserve(static_cast<std::size_t>(r.size));
   const auto n = static_cast<std::uint64_t>(r.size);
   constexpr double kTwoPi = 2.0 * std::numbers::pi;
@@ -60,4 +59,4 @@ std::vector<double> GenerateSample(const SampleRecipe &r) {
   return out;
 }
 
-} // namespace stagegate::drift
+}  // namespace stagegate::drift

@@ -18,19 +18,19 @@ double UniformOpen(std::uint64_t seed, std::uint64_t index);
 
 // Parameters of a recipe; meaning per distribution (see GenerateSample).
 struct SampleRecipe {
-  std::string_view distribution; // uniform, normal, exponential, cauchy,
-                                 // pareto, rounded_normal
+  std::string_view distribution;  // uniform, normal, exponential, cauchy,
+                                  // pareto, rounded_normal
   std::uint64_t seed = 0;
   std::int64_t size = 0;
-  double a = 0.0; // uniform: low; normal/rounded_normal/cauchy: location;
-                  // exponential: rate; pareto: shape α
-  double b = 1.0; // uniform: high; normal/rounded_normal/cauchy: scale; pareto:
-                  // minimum x_m
-  double c = 1.0; // rounded_normal: values are floor(x * c) / c (creates ties)
+  double a = 0.0;  // uniform: low; normal/rounded_normal/cauchy: location;
+                   // exponential: rate; pareto: shape α
+  double b = 1.0;  // uniform: high; normal/rounded_normal/cauchy: scale; pareto:
+                   // minimum x_m
+  double c = 1.0;  // rounded_normal: values are floor(x * c) / c (creates ties)
 };
 
 // Returns the recipe's sample, or an empty vector for an unknown
 // distribution. Normal values use Box-Muller with uniforms 2i and 2i+1.
-std::vector<double> GenerateSample(const SampleRecipe &recipe);
+std::vector<double> GenerateSample(const SampleRecipe& recipe);
 
-} // namespace stagegate::drift
+}  // namespace stagegate::drift

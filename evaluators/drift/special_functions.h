@@ -27,4 +27,4 @@ double SmirnovSurvival(std::int64_t n, double d);
 // tails, twice the Smirnov sum, the Durbin matrix, the Pelz-Good expansion).
 double KolmogorovSurvival(std::int64_t n, double d);
 
-} // namespace stagegate::drift
+}  // namespace stagegate::drift

@@ -28,8 +28,7 @@ double ProbabilityOutsideSquare(std::int64_t n, std::int64_t h) {
   for (std::int64_t k = n / h; k >= 0; --k) {
     double ratio = 1.0;
     for (std::int64_t j = 0; j < h; ++j) {
-      ratio = static_cast<double>(n - k * h - j) * ratio /
-              static_cast<double>(n + k * h + j + 1);
+      ratio = static_cast<double>(n - k * h - j) * ratio / static_cast<double>(n + k * h + j + 1);
     }
     p = ratio * (1.0 - p);
   }
@@ -42,51 +41,41 @@ double ProbabilityOutsideSquare(std::int64_t n, std::int64_t h) {
 // 1 on and beyond it and otherwise (x A(x-1,y) + y A(x,y-1)) / (x+y). Only the
 // band between the lines is stored. Values are convex combinations of 0 and 1,
 // so neither overflow nor cancellation occurs.
-double ProbabilityOutsideBand(std::int64_t m, std::int64_t n, std::int64_t g,
-                              std::int64_t h) {
-  if (m < n)
-    std::swap(m, n);
+double ProbabilityOutsideBand(std::int64_t m, std::int64_t n, std::int64_t g, std::int64_t h) {
+  if (m < n) std::swap(m, n);
   const std::int64_t mg = m / g;
   const std::int64_t ng = n / g;
   // Inside the band for column x: y in (lo, hi) open, i.e. |ng*x - mg*y| < h.
-  auto window = [&](std::int64_t x, std::int64_t &first, std::int64_t &last) {
+  auto window = [&](std::int64_t x, std::int64_t& first, std::int64_t& last) {
     // First y with mg*y > ng*x - h, last y with mg*y < ng*x + h.
-    const std::int64_t below = ng * x - h; // y must satisfy mg*y > below
+    const std::int64_t below = ng * x - h;  // y must satisfy mg*y > below
     first = below < 0 ? 0 : below / mg + 1;
-    const std::int64_t above = ng * x + h; // mg*y < above
+    const std::int64_t above = ng * x + h;  // mg*y < above
     last = (above - 1) / mg;
     last = std::min(last, n);
   };
   std::vector<double> column(static_cast<std::size_t>(n + 1), 1.0);
   std::int64_t first = 0, last = 0;
   window(0, first, last);
-  if (first > last)
-    return 1.0;
-  for (std::int64_t y = first; y <= last; ++y)
-    column[static_cast<std::size_t>(y)] = 0.0;
+  if (first > last) return 1.0;
+  for (std::int64_t y = first; y <= last; ++y) column[static_cast<std::size_t>(y)] = 0.0;
   std::int64_t previous_first = first, previous_last = last;
   for (std::int64_t x = 1; x <= m; ++x) {
     window(x, first, last);
-    if (first > last)
-      return 1.0;
+    if (first > last) return 1.0;
     const double dx = static_cast<double>(x);
-    double below_value =
-        1.0; // A(x, first-1): outside the band (or none when first == 0)
+    double below_value = 1.0;  // A(x, first-1): outside the band (or none when first == 0)
     for (std::int64_t y = first; y <= last; ++y) {
-      const double left = (y >= previous_first && y <= previous_last)
-                              ? column[static_cast<std::size_t>(y)]
-                              : 1.0;
+      const double left = (y >= previous_first && y <= previous_last) ? column[static_cast<std::size_t>(y)] : 1.0;
       const double dy = static_cast<double>(y);
-      const double value =
-          y == 0 ? left : (dx * left + dy * below_value) / (dx + dy);
+      const double value = y == 0 ? left : (dx * left + dy * below_value) / (dx + dy);
       column[static_cast<std::size_t>(y)] = value;
       below_value = value;
     }
     previous_first = first;
     previous_last = last;
   }
-  if (n < previous_first || n > previous_last)
-    return 1.0;
+  if (n < previous_first || n > previous_last) return 1.0;
   return column[static_cast<std::size_t>(n)];
 }
 
@@ -99,67 +88,52 @@ double AsymptoticPValue(std::int64_t n1, std::int64_t n2, double d) {
   return KolmogorovSurvival(std::max<std::int64_t>(rounded, 1), d);
 }
 
-} // namespace
+}  // namespace
 
 double KsExactTwoSidedPValue(std::int64_t n1, std::int64_t n2, double d) {
-  if (n1 <= 0 || n2 <= 0)
-    return kNaN;
+  if (n1 <= 0 || n2 <= 0) return kNaN;
   const std::int64_t g = std::gcd(n1, n2);
   const std::int64_t n1g = n1 / g;
-  if (n1g >= kMaxExactLattice / (n2 / g))
-    return kNaN;
+  if (n1g >= kMaxExactLattice / (n2 / g)) return kNaN;
   const std::int64_t lcm = n1g * n2;
-  const auto h =
-      static_cast<std::int64_t>(std::nearbyint(d * static_cast<double>(lcm)));
-  if (h <= 0)
-    return 1.0;
-  const double p = n1 == n2 ? ProbabilityOutsideSquare(n1, h)
-                            : ProbabilityOutsideBand(n1, n2, g, h);
-  if (!(p >= 0.0 && p <= 1.0))
-    return kNaN;
+  const auto h = static_cast<std::int64_t>(std::nearbyint(d * static_cast<double>(lcm)));
+  if (h <= 0) return 1.0;
+  const double p = n1 == n2 ? ProbabilityOutsideSquare(n1, h) : ProbabilityOutsideBand(n1, n2, g, h);
+  if (!(p >= 0.0 && p <= 1.0)) return kNaN;
   return p;
 }
 
-KsResult KolmogorovSmirnovSorted(std::span<const double> reference,
-                                 std::span<const double> current,
-                                 KsMethod method) {
+KsResult KolmogorovSmirnovSorted(std::span<const double> reference, std::span<const double> current, KsMethod method) {
   KsResult result;
   const auto n1 = static_cast<std::int64_t>(reference.size());
   const auto n2 = static_cast<std::int64_t>(current.size());
-  if (n1 == 0 || n2 == 0)
-    return {kNaN, kNaN, KsMethod::kAsymptotic};
+  if (n1 == 0 || n2 == 0) return {kNaN, kNaN, KsMethod::kAsymptotic};
   // Merge walk: after consuming every value equal to v from both samples the
   // ECDF difference is evaluated, which is searchsorted(side='right').
   std::int64_t i = 0, j = 0;
   // Integer numerators of F1 - F2 scaled by n1*n2 keep the maximum exact.
   std::int64_t max_diff = 0, min_diff = 0;
   while (i < n1 && j < n2) {
-    const double v = std::min(reference[static_cast<std::size_t>(i)],
-                              current[static_cast<std::size_t>(j)]);
-    while (i < n1 && reference[static_cast<std::size_t>(i)] <= v)
-      ++i;
-    while (j < n2 && current[static_cast<std::size_t>(j)] <= v)
-      ++j;
+    const double v = std::min(reference[static_cast<std::size_t>(i)], current[static_cast<std::size_t>(j)]);
+    while (i < n1 && reference[static_cast<std::size_t>(i)] <= v) ++i;
+    while (j < n2 && current[static_cast<std::size_t>(j)] <= v) ++j;
     const std::int64_t diff = i * n2 - j * n1;
     max_diff = std::max(max_diff, diff);
     min_diff = std::min(min_diff, diff);
   }
   const std::int64_t best = std::max(max_diff, -min_diff);
-  const double d = static_cast<double>(best) / static_cast<double>(n1) /
-                   static_cast<double>(n2);
+  const double d = static_cast<double>(best) / static_cast<double>(n1) / static_cast<double>(n2);
   result.statistic = d;
 
   if (method == KsMethod::kAuto) {
-    method = std::max(n1, n2) <= kKsMaxExactSize ? KsMethod::kExact
-                                                 : KsMethod::kAsymptotic;
+    method = std::max(n1, n2) <= kKsMaxExactSize ? KsMethod::kExact : KsMethod::kAsymptotic;
   }
   if (method == KsMethod::kExact) {
     const double p = KsExactTwoSidedPValue(n1, n2, d);
     if (!std::isnan(p)) {
       const std::int64_t g = std::gcd(n1, n2);
       const std::int64_t lcm = n1 / g * n2;
-      result.statistic = std::nearbyint(d * static_cast<double>(lcm)) /
-                         static_cast<double>(lcm);
+      result.statistic = std::nearbyint(d * static_cast<double>(lcm)) / static_cast<double>(lcm);
       result.p_value = std::clamp(p, 0.0, 1.0);
       result.method_used = KsMethod::kExact;
       return result;
@@ -170,17 +144,14 @@ KsResult KolmogorovSmirnovSorted(std::span<const double> reference,
   return result;
 }
 
-KsResult KolmogorovSmirnov(std::span<const double> reference,
-                           std::span<const double> current, KsMethod method) {
+KsResult KolmogorovSmirnov(std::span<const double> reference, std::span<const double> current, KsMethod method) {
   const std::vector<double> a = SortedCopy(reference);
   const std::vector<double> b = SortedCopy(current);
   return KolmogorovSmirnovSorted(a, b, method);
 }
 
-double Wasserstein1(std::span<const double> reference,
-                    std::span<const double> current) {
-  if (reference.empty() || current.empty())
-    return kNaN;
+double Wasserstein1(std::span<const double> reference, std::span<const double> current) {
+  if (reference.empty() || current.empty()) return kNaN;
   const std::vector<double> a = SortedCopy(reference);
   const std::vector<double> b = SortedCopy(current);
   const double n1 = static_cast<double>(a.size());
@@ -197,33 +168,24 @@ double Wasserstein1(std::span<const double> reference,
     } else {
       v = b[j];
     }
-    total +=
-        std::fabs(static_cast<double>(i) / n1 - static_cast<double>(j) / n2) *
-        (v - previous);
-    while (i < a.size() && a[i] <= v)
-      ++i;
-    while (j < b.size() && b[j] <= v)
-      ++j;
+    total += std::fabs(static_cast<double>(i) / n1 - static_cast<double>(j) / n2) * (v - previous);
+    while (i < a.size() && a[i] <= v) ++i;
+    while (j < b.size() && b[j] <= v) ++j;
     previous = v;
   }
   return total;
 }
 
-double NormalizedWasserstein1(std::span<const double> reference,
-                              std::span<const double> current) {
+double NormalizedWasserstein1(std::span<const double> reference, std::span<const double> current) {
   const double distance = Wasserstein1(reference, current);
-  if (std::isnan(distance))
-    return distance;
+  if (std::isnan(distance)) return distance;
   const double n = static_cast<double>(reference.size());
-  const double mean =
-      std::accumulate(reference.begin(), reference.end(), 0.0) / n;
+  const double mean = std::accumulate(reference.begin(), reference.end(), 0.0) / n;
   double squares = 0.0;
-  for (double v : reference)
-    squares += (v - mean) * (v - mean);
+  for (double v : reference) squares += (v - mean) * (v - mean);
   const double sd = std::sqrt(squares / n);
-  if (sd == 0.0)
-    return distance == 0.0 ? 0.0 : std::numeric_limits<double>::infinity();
+  if (sd == 0.0) return distance == 0.0 ? 0.0 : std::numeric_limits<double>::infinity();
   return distance / sd;
 }
 
-} // namespace stagegate::drift
+}  // namespace stagegate::drift

@@ -25,8 +25,8 @@ struct KsResult {
   // right-continuous, so ties are handled as SciPy's searchsorted 'right').
   // It is also the effect size: a fraction of the population, in [0, 1].
   double statistic = 0.0;
-  double p_value = 1.0;                    // two-sided
-  KsMethod method_used = KsMethod::kExact; // never kAuto
+  double p_value = 1.0;                     // two-sided
+  KsMethod method_used = KsMethod::kExact;  // never kAuto
 };
 
 // Returns the two-sample KS test of `reference` against `current`, as
@@ -35,13 +35,11 @@ struct KsResult {
 // |x/n1 - y/n2| < D (Hodges 1958); when that cannot be done the asymptotic
 // p-value is kstwo.sf(D, round(n1*n2/(n1+n2))), as SciPy falls back.
 // Both inputs must be non-empty; an empty one yields NaN statistic and p.
-KsResult KolmogorovSmirnov(std::span<const double> reference,
-                           std::span<const double> current,
+KsResult KolmogorovSmirnov(std::span<const double> reference, std::span<const double> current,
                            KsMethod method = KsMethod::kAuto);
 
 // Same as KolmogorovSmirnov for inputs already sorted ascending.
-KsResult KolmogorovSmirnovSorted(std::span<const double> reference,
-                                 std::span<const double> current,
+KsResult KolmogorovSmirnovSorted(std::span<const double> reference, std::span<const double> current,
                                  KsMethod method = KsMethod::kAuto);
 
 // Returns P(D >= d) for the exact two-sample two-sided KS distribution of
@@ -53,15 +51,13 @@ double KsExactTwoSidedPValue(std::int64_t n1, std::int64_t n2, double d);
 // distributions, ∫ |F_ref(x) - F_cur(x)| dx, as
 // scipy.stats.wasserstein_distance(reference, current). Units: those of the
 // values. NaN if either input is empty.
-double Wasserstein1(std::span<const double> reference,
-                    std::span<const double> current);
+double Wasserstein1(std::span<const double> reference, std::span<const double> current);
 
 // Returns Wasserstein1 divided by the population standard deviation of the
 // reference (numpy's std, ddof=0), as Evidently's wasserstein distance
 // "normed" test. A constant reference has standard deviation 0; Evidently
 // then divides by 0 and so would yield ±inf or NaN; this function instead
 // returns 0 when the distance is 0 and +inf otherwise.
-double NormalizedWasserstein1(std::span<const double> reference,
-                              std::span<const double> current);
+double NormalizedWasserstein1(std::span<const double> reference, std::span<const double> current);
 
-} // namespace stagegate::drift
+}  // namespace stagegate::drift

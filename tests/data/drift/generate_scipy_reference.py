@@ -67,13 +67,33 @@ def recipe(dist, seed, size, a=0.0, b=1.0, c=1.0):
     return {"distribution": dist, "seed": seed, "size": size, "a": a, "b": b, "c": c}
 
 
+def fill_empty(p):
+    smallest = min(p[p != 0])
+    np.place(p, p == 0, smallest / 10**6 if smallest <= 0.0001 else 0.0001)
+
+
 def sturges_proportions(ref, cur):
     # Evidently's get_binned_data for numeric values.
-    edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
-    rp = np.histogram(ref, edges)[0] / len(ref)
-    cp = np.histogram(cur, edges)[0] / len(cur)
-    np.place(rp, rp == 0, 0.0001)
-    np.place(cp, cp == 0, 0.0001)
+    if len(np.unique(ref)) > 20:
+        edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
+        rp = np.histogram(ref, edges)[0] / len(ref)
+        cp = np.histogram(cur, edges)[0] / len(cur)
+    else:
+        keys = np.unique(np.concatenate([ref, cur]))
+        rp = np.array([np.count_nonzero(ref == k) for k in keys]) / len(ref)
+        cp = np.array([np.count_nonzero(cur == k) for k in keys]) / len(cur)
+    fill_empty(rp)
+    fill_empty(cp)
+    return rp, cp
+
+
+def quantile_proportions(ref, cur, bins=10):
+    # Stagegate's default: open-ended bins between the reference's deciles.
+    inner = np.unique(np.quantile(ref, np.arange(1, bins) / bins))
+    rp = np.bincount(np.searchsorted(inner, ref, side="right"), minlength=len(inner) + 1) / len(ref)
+    cp = np.bincount(np.searchsorted(inner, cur, side="right"), minlength=len(inner) + 1) / len(cur)
+    fill_empty(rp)
+    fill_empty(cp)
     return rp, cp
 
 
@@ -125,6 +145,9 @@ def ks_pair_cases():
             rp, cp = sturges_proportions(x, y)
             case["sturges_psi"] = float(np.sum((rp - cp) * np.log(rp / cp)))
             case["sturges_js"] = float(distance.jensenshannon(rp, cp))
+            rp, cp = quantile_proportions(x, y)
+            case["quantile_psi"] = float(np.sum((rp - cp) * np.log(rp / cp)))
+            case["quantile_js"] = float(distance.jensenshannon(rp, cp))
         cases.append(case)
     return cases
 

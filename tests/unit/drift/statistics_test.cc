@@ -1,10 +1,10 @@
 // Behaviour of the drift statistics at their edges: empty and constant
 // inputs, identical samples, unseen categories, binning rules.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "evaluators/drift/binned.h"
 #include "evaluators/drift/categorical.h"
@@ -23,10 +23,8 @@ TEST(KolmogorovSmirnov, EmptyInputGivesNaN) {
 }
 
 TEST(KolmogorovSmirnov, IdenticalSamplesHaveZeroStatisticAndPValueOne) {
-  const std::vector<double> x =
-      GenerateSample({"normal", 5, 2000, 0.0, 1.0, 1.0});
-  for (KsMethod method :
-       {KsMethod::kAuto, KsMethod::kExact, KsMethod::kAsymptotic}) {
+  const std::vector<double> x = GenerateSample({"normal", 5, 2000, 0.0, 1.0, 1.0});
+  for (KsMethod method : {KsMethod::kAuto, KsMethod::kExact, KsMethod::kAsymptotic}) {
     const KsResult result = KolmogorovSmirnov(x, x, method);
     EXPECT_EQ(result.statistic, 0.0);
     EXPECT_EQ(result.p_value, 1.0);
@@ -44,13 +42,10 @@ TEST(KolmogorovSmirnov, DisjointSamplesOfFiveAndFiveHaveExactPValue) {
 }
 
 TEST(KolmogorovSmirnov, AutoSwitchesToAsymptoticAboveTheExactLimit) {
-  const std::vector<double> a =
-      GenerateSample({"normal", 1, kKsMaxExactSize + 1, 0.0, 1.0, 1.0});
-  const std::vector<double> b =
-      GenerateSample({"normal", 2, 100, 0.0, 1.0, 1.0});
+  const std::vector<double> a = GenerateSample({"normal", 1, kKsMaxExactSize + 1, 0.0, 1.0, 1.0});
+  const std::vector<double> b = GenerateSample({"normal", 2, 100, 0.0, 1.0, 1.0});
   EXPECT_EQ(KolmogorovSmirnov(a, b).method_used, KsMethod::kAsymptotic);
-  EXPECT_EQ(KolmogorovSmirnov(a, b, KsMethod::kExact).method_used,
-            KsMethod::kExact);
+  EXPECT_EQ(KolmogorovSmirnov(a, b, KsMethod::kExact).method_used, KsMethod::kExact);
 }
 
 TEST(KolmogorovSmirnov, TiesAreCountedAfterAllEqualValues) {
@@ -61,8 +56,7 @@ TEST(KolmogorovSmirnov, TiesAreCountedAfterAllEqualValues) {
 }
 
 TEST(KolmogorovSmirnov, ExactPValueIsSymmetricInSizes) {
-  EXPECT_DOUBLE_EQ(KsExactTwoSidedPValue(7, 13, 5.0 / 13.0),
-                   KsExactTwoSidedPValue(13, 7, 5.0 / 13.0));
+  EXPECT_DOUBLE_EQ(KsExactTwoSidedPValue(7, 13, 5.0 / 13.0), KsExactTwoSidedPValue(13, 7, 5.0 / 13.0));
 }
 
 TEST(KolmogorovSmirnov, ExactPValueRefusesHugeLattices) {
@@ -85,12 +79,10 @@ TEST(Wasserstein, ConstantReference) {
 }
 
 TEST(Binning, QuantileBinsSplitTheReferenceEvenly) {
-  const std::vector<double> x =
-      GenerateSample({"uniform", 9, 10000, 0.0, 1.0, 1.0});
+  const std::vector<double> x = GenerateSample({"uniform", 9, 10000, 0.0, 1.0, 1.0});
   const BinnedProportions binned = BinProportions(x, x);
   ASSERT_EQ(binned.reference.size(), 10u);
-  for (double p : binned.reference)
-    EXPECT_NEAR(p, 0.1, 1e-3);
+  for (double p : binned.reference) EXPECT_NEAR(p, 0.1, 1e-3);
   EXPECT_EQ(binned.edges.front(), -std::numeric_limits<double>::infinity());
   EXPECT_EQ(binned.edges.back(), std::numeric_limits<double>::infinity());
   EXPECT_EQ(PopulationStabilityIndex(binned.reference, binned.current), 0.0);
@@ -101,20 +93,35 @@ TEST(Binning, TiedQuantilesMergeAndEmptyBinsGetEpsilon) {
   const std::vector<double> current{5, 5, 5};
   const BinnedProportions binned = BinProportions(reference, current);
   EXPECT_LT(binned.reference.size(), 10u);
-  for (std::size_t i = 0; i + 1 < binned.current.size(); ++i)
-    EXPECT_EQ(binned.current[i], kEmptyBinProportion);
+  for (std::size_t i = 0; i + 1 < binned.current.size(); ++i) EXPECT_EQ(binned.current[i], kEmptyBinProportion);
   EXPECT_EQ(binned.current.back(), 1.0);
-  EXPECT_GT(PopulationStabilityIndex(reference, current,
-                                     Binning::kReferenceQuantiles),
-            1.0);
+  EXPECT_GT(PopulationStabilityIndex(reference, current, Binning::kReferenceQuantiles), 1.0);
 }
 
-TEST(Binning, SturgesOfConstantSamplesIsOneUnitWideBin) {
-  const std::vector<double> x{4, 4, 4};
-  const BinnedProportions binned = BinProportions(x, x, Binning::kSturges);
-  ASSERT_EQ(binned.edges.size(), 2u);
-  EXPECT_EQ(binned.edges[0], 3.5);
-  EXPECT_EQ(binned.edges[1], 4.5);
+TEST(Binning, SturgesBinsByValueWhenTheReferenceHasFewDistinctValues) {
+  const std::vector<double> reference{4, 4, 4};
+  const std::vector<double> current{4, 5};
+  const BinnedProportions binned = BinProportions(reference, current, Binning::kSturges);
+  EXPECT_TRUE(binned.edges.empty());
+  EXPECT_EQ(binned.values, (std::vector<double>{4, 5}));
+  EXPECT_EQ(binned.reference, (std::vector<double>{1.0, kEmptyBinProportion}));
+  EXPECT_EQ(binned.current, (std::vector<double>{0.5, 0.5}));
+}
+
+TEST(Binning, SturgesBinCountFollowsLog2OfBothSizes) {
+  const std::vector<double> a = GenerateSample({"uniform", 1, 1000, 0.0, 1.0, 1.0});
+  const std::vector<double> b = GenerateSample({"uniform", 2, 1000, 0.0, 1.0, 1.0});
+  // ceil(log2(2000) + 1) = 12 bins.
+  EXPECT_EQ(BinProportions(a, b, Binning::kSturges).edges.size(), 13u);
+}
+
+TEST(Binning, EmptyBinsWeighLessThanTheSmallestOccupiedOne) {
+  std::vector<double> coarse{0.5, 0.0, 0.5};
+  FillEmptyBins(coarse);
+  EXPECT_EQ(coarse[1], kEmptyBinProportion);
+  std::vector<double> fine{0.99995, 0.00005, 0.0};
+  FillEmptyBins(fine);
+  EXPECT_DOUBLE_EQ(fine[2], 0.00005 / kSmallEmptyBinDivisor);
 }
 
 TEST(JensenShannon, BoundsAndSymmetry) {
@@ -129,8 +136,7 @@ TEST(JensenShannon, BoundsAndSymmetry) {
 }
 
 TEST(ChiSquared, UnseenCategoryInCurrentIsInfinitelySignificant) {
-  const ChiSquaredResult result =
-      ChiSquaredTest({{"a", 10}, {"b", 10}}, {{"a", 10}, {"b", 9}, {"c", 1}});
+  const ChiSquaredResult result = ChiSquaredTest({{"a", 10}, {"b", 10}}, {{"a", 10}, {"b", 9}, {"c", 1}});
   EXPECT_TRUE(std::isinf(result.statistic));
   EXPECT_EQ(result.p_value, 0.0);
   EXPECT_EQ(result.degrees_of_freedom, 2);
@@ -138,8 +144,7 @@ TEST(ChiSquared, UnseenCategoryInCurrentIsInfinitelySignificant) {
 
 TEST(ChiSquared, CategoryMissingFromCurrentCountsAsZero) {
   // Expected 5 and 5, observed 10 and 0: χ² = 5 + 5 = 10 with 1 dof.
-  const ChiSquaredResult result =
-      ChiSquaredTest({{"a", 50}, {"b", 50}}, {{"a", 10}});
+  const ChiSquaredResult result = ChiSquaredTest({{"a", 50}, {"b", 50}}, {{"a", 10}});
   EXPECT_DOUBLE_EQ(result.statistic, 10.0);
   EXPECT_NEAR(result.p_value, 0.0015654022580025487, 1e-15);
   EXPECT_DOUBLE_EQ(result.cramers_v, 1.0);
@@ -166,7 +171,7 @@ TEST(ZTest, KeepsTinyPValues) {
 
 TEST(SpecialFunctions, ChiSquaredSurvivalKnownValues) {
   EXPECT_NEAR(ChiSquaredSurvival(2, 2 * std::log(20.0)), 0.05,
-              1e-15); // exp(-x/2) for 2 dof
+              1e-15);  // exp(-x/2) for 2 dof
   EXPECT_EQ(ChiSquaredSurvival(3, 0.0), 1.0);
   EXPECT_TRUE(std::isnan(ChiSquaredSurvival(0, 1.0)));
 }
@@ -180,11 +185,10 @@ TEST(SpecialFunctions, KolmogorovSurvivalTails) {
 
 TEST(SampleGenerator, MatchesSplitMix64AndIsDeterministic) {
   EXPECT_EQ(SplitMix64(0, 0), 0xE220A8397B1DCDAFULL);
-  const std::vector<double> a =
-      GenerateSample({"cauchy", 3, 100, 0.0, 1.0, 1.0});
+  const std::vector<double> a = GenerateSample({"cauchy", 3, 100, 0.0, 1.0, 1.0});
   EXPECT_EQ(a, GenerateSample({"cauchy", 3, 100, 0.0, 1.0, 1.0}));
   EXPECT_TRUE(GenerateSample({"gamma", 3, 100, 0.0, 1.0, 1.0}).empty());
 }
 
-} // namespace
-} // namespace stagegate::drift
+}  // namespace
+}  // namespace stagegate::drift
