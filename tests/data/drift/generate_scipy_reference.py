@@ -114,8 +114,10 @@ def ks_pair_cases():
     plan = []
     for i, n1 in enumerate(small):
         for j, (name, r1, r2) in enumerate(shapes):
-            n2 = [n1, n1 + 1, max(5, n1 // 3), n1 * 2 if n1 * 2 <= 10000 else n1 - 7][(i + j) % 4]
-            plan.append((name, r1, r2, n1, n2))
+            choices = [n1, n1 + 1, max(5, n1 // 3), n1 * 2 if n1 * 2 <= 10000 else n1 - 7]
+            plan.append((name, r1, r2, n1, choices[(i + j) % 4]))
+            if (i + j) % 2 == 0:
+                plan.append((name, r1, r2, n1, choices[(i + j + 1) % 4]))
     large = [(20000, 20000), (10001, 5), (50000, 30000), (100000, 100000), (15000, 200), (1000000, 1000000),
              (1000000, 50), (200000, 150000)]
     for k, (n1, n2) in enumerate(large):
