@@ -6,6 +6,7 @@
 
 #include "evaluators/drift/binned.h"
 #include "evaluators/drift/sample_generator.h"
+#include "evaluators/drift/special_functions.h"
 #include "evaluators/drift/two_sample.h"
 
 namespace {
@@ -36,6 +37,12 @@ void BM_Ks1Mx1M(benchmark::State& state) {
   state.counters["statistic"] = stagegate::drift::KolmogorovSmirnov(a, b).statistic;
 }
 BENCHMARK(BM_Ks1Mx1M)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The asymptotic p-value alone, at the effective n and D of BM_Ks1Mx1M.
+void BM_KsAsymptoticPValue(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(stagegate::drift::KolmogorovSurvival(500000, 0.003964));
+}
+BENCHMARK(BM_KsAsymptoticPValue)->Unit(benchmark::kMillisecond);
 
 void BM_Wasserstein1Mx1M(benchmark::State& state) {
   const auto& a = Reference(kMillion);

@@ -1,6 +1,7 @@
 #include "evaluators/drift/two_sample.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -15,9 +16,57 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // SciPy gives up on the exact p-value when lcm(n1, n2) would overflow int32.
 constexpr std::int64_t kMaxExactLattice = 2147483647;
 
+// Below this size std::sort beats the radix sort's fixed passes.
+constexpr std::size_t kRadixSortMinSize = 4096;
+constexpr int kRadixBits = 11;
+constexpr int kRadixPasses = 6;  // 6 * 11 >= 64
+constexpr std::size_t kRadixBuckets = std::size_t{1} << kRadixBits;
+
+// Maps a double to an unsigned key with the same order (for non-NaN values):
+// negative values have all bits flipped, the others only the sign bit.
+std::uint64_t OrderedKey(double v) {
+  const auto bits = std::bit_cast<std::uint64_t>(v);
+  return (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
+}
+
+double FromOrderedKey(std::uint64_t key) {
+  return std::bit_cast<double>((key >> 63) != 0 ? key & ~(std::uint64_t{1} << 63) : ~key);
+}
+
+// Returns the values sorted ascending: an LSD radix sort on ordered keys for
+// large inputs (several times faster than comparison sorting at a million
+// values), std::sort for small ones.
 std::vector<double> SortedCopy(std::span<const double> values) {
-  std::vector<double> sorted(values.begin(), values.end());
-  std::sort(sorted.begin(), sorted.end());
+  if (values.size() < kRadixSortMinSize) {
+    std::vector<double> sorted(values.begin(), values.end());
+    std::sort(sorted.begin(), sorted.end());
+    return sorted;
+  }
+  std::vector<std::uint64_t> keys(values.size()), buffer(values.size());
+  std::vector<std::size_t> counts(kRadixBuckets * kRadixPasses, 0);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::uint64_t key = OrderedKey(values[i]);
+    keys[i] = key;
+    for (int pass = 0; pass < kRadixPasses; ++pass) {
+      ++counts[static_cast<std::size_t>(pass) * kRadixBuckets + ((key >> (pass * kRadixBits)) & (kRadixBuckets - 1))];
+    }
+  }
+  for (int pass = 0; pass < kRadixPasses; ++pass) {
+    std::size_t* histogram = &counts[static_cast<std::size_t>(pass) * kRadixBuckets];
+    const int shift = pass * kRadixBits;
+    // A digit shared by every key leaves the order unchanged: skip the pass.
+    if (histogram[(keys[0] >> shift) & (kRadixBuckets - 1)] == keys.size()) continue;
+    std::size_t offset = 0;
+    for (std::size_t b = 0; b < kRadixBuckets; ++b) {
+      const std::size_t count = histogram[b];
+      histogram[b] = offset;
+      offset += count;
+    }
+    for (std::uint64_t key : keys) buffer[histogram[(key >> shift) & (kRadixBuckets - 1)]++] = key;
+    keys.swap(buffer);
+  }
+  std::vector<double> sorted(values.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) sorted[i] = FromOrderedKey(keys[i]);
   return sorted;
 }
 

@@ -2,6 +2,7 @@
 // inputs, identical samples, unseen categories, binning rules.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -61,6 +62,25 @@ TEST(KolmogorovSmirnov, ExactPValueIsSymmetricInSizes) {
 
 TEST(KolmogorovSmirnov, ExactPValueRefusesHugeLattices) {
   EXPECT_TRUE(std::isnan(KsExactTwoSidedPValue(99991, 99989, 0.01)));
+}
+
+TEST(KolmogorovSmirnov, LargeInputsSortLikeStdSort) {
+  // Large inputs take the radix sort: signs, zeros of both signs, subnormals
+  // and extreme magnitudes must order as std::sort orders them.
+  std::vector<double> a = GenerateSample({"cauchy", 21, 20000, 0.0, 1.0, 1.0});
+  std::vector<double> b = GenerateSample({"normal", 22, 9000, 0.0, 1.0, 1.0});
+  for (double v : {0.0, -0.0, 4.9e-324, -4.9e-324, 1.7e308, -1.7e308, 0.0, -0.0}) {
+    a.push_back(v);
+    b.push_back(v);
+  }
+  std::vector<double> sorted_a = a, sorted_b = b;
+  std::sort(sorted_a.begin(), sorted_a.end());
+  std::sort(sorted_b.begin(), sorted_b.end());
+  const KsResult unsorted = KolmogorovSmirnov(a, b);
+  const KsResult presorted = KolmogorovSmirnovSorted(sorted_a, sorted_b);
+  EXPECT_EQ(unsorted.statistic, presorted.statistic);
+  EXPECT_EQ(unsorted.p_value, presorted.p_value);
+  EXPECT_EQ(Wasserstein1(a, b), Wasserstein1(sorted_a, sorted_b));
 }
 
 TEST(Wasserstein, ShiftMovesByTheShift) {
