@@ -116,13 +116,20 @@ if command -v prlimit >/dev/null; then
   check full_disk_kept 0 "$binary" evidence verify --pubkey "$work/keys/signing.pub"
   contains full_disk_kept_runs "$work/out" "4 runs"
 fi
+# Root ignores file modes: run as an unprivileged user, with a copy of the
+# binary that user can reach (the build folder may sit in a private folder).
+user_binary=$binary
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
   as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$work")
+  user_binary="$work/stagegate-for-user"
+  cp "$binary" "$user_binary" && chmod 755 "$user_binary"
 else
   as_user=()
 fi
 chmod 755 "$work" "$work/log" && chmod 444 "$STAGEGATE_EVIDENCE" && chmod 644 "$work/keys/signing.key"
-check read_only 2 "${as_user[@]}" "$binary" "${gate[@]}" --signing-key "$work/keys/signing.key"
+cp -r "$root/tests/data/gate" "$work/gate-data" && chmod -R a+rX "$work/gate-data"
+check read_only 2 "${as_user[@]}" "$user_binary" gate --policies "$work/gate-data/policies" \
+  --input "$work/gate-data/inputs" --at 2025-06-01T00:00:00Z --signing-key "$work/keys/signing.key"
 contains read_only_message "$work/err" "$STAGEGATE_EVIDENCE"
 chmod 644 "$STAGEGATE_EVIDENCE"
 check read_only_kept 0 "$binary" evidence verify --pubkey "$work/keys/signing.pub"
