@@ -755,6 +755,11 @@ void Loader::CheckDuplicate(std::map<std::string, eval::FileLocation>& seen, con
 
 void Loader::ReadFile(const File& file) {
   std::vector<YAML::Node> documents;
+  if (std::optional<std::pair<int, int>> nul = cel::FindNulByte(file.content)) {
+    Report("SG001", file, nul->first, nul->second,
+           "YAML syntax error: a NUL byte is not allowed in YAML; the file may be binary or UTF-16 (save it as UTF-8)");
+    return;
+  }
   if (std::optional<std::pair<int, int>> comma = cel::FindLeadingComma(file.content)) {
     Report("SG001", file, comma->first, comma->second,
            "YAML syntax error: a document cannot start with ','; remove it or quote the value");

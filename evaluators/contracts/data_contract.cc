@@ -331,7 +331,8 @@ class Reader {
 
   void ReadFile() {
     if (file_.content.find("DataContract") == std::string::npos) return;  // cheap skip of plain policy files
-    if (cel::FindLeadingComma(file_.content)) return;  // the policy loader reports it
+    // The policy loader reports these with their positions.
+    if (cel::FindNulByte(file_.content) || cel::FindLeadingComma(file_.content)) return;
     std::vector<YAML::Node> documents;
     try {
       documents = YAML::LoadAll(file_.content);

@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "engine/cel/bindings/json_value.h"
+#include "engine/cel/bindings/yaml_limits.h"
 #include "engine/cel/cel.h"
 #include "engine/common/digest.h"
 #include "evaluators/contracts/telemetry_store.h"
@@ -135,6 +136,16 @@ void LoadStructuredInventory(const std::string& path, const std::string& content
     } else {
       AddInventoryDocument(std::move(document), path, 1, subjects, errors);
     }
+    return;
+  }
+  if (std::optional<std::pair<int, int>> nul = cel::FindNulByte(content)) {
+    errors->push_back(fmt::format("{}:{}:{}: a NUL byte is not allowed in YAML; save the inventory as UTF-8 text",
+                                  path, nul->first, nul->second));
+    return;
+  }
+  if (std::optional<std::pair<int, int>> comma = cel::FindLeadingComma(content)) {
+    errors->push_back(fmt::format("{}:{}:{}: YAML syntax error: a document cannot start with ','", path,
+                                  comma->first, comma->second));
     return;
   }
   std::vector<YAML::Node> documents;

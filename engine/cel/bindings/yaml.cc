@@ -117,6 +117,13 @@ Json Convert(const YAML::Node& node) {
 
 bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* error) {
   try {
+    if (std::optional<std::pair<int, int>> nul = FindNulByte(yaml_text)) {
+      if (error != nullptr) {
+        *error = "line " + std::to_string(nul->first) + ", column " + std::to_string(nul->second) +
+                 ": a NUL byte is not allowed in YAML; the file may be binary or UTF-16 (save it as UTF-8)";
+      }
+      return false;
+    }
     if (std::optional<std::pair<int, int>> comma = FindLeadingComma(yaml_text)) {
       if (error != nullptr) {
         *error = "line " + std::to_string(comma->first) + ", column " + std::to_string(comma->second) +

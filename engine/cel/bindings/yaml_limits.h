@@ -44,6 +44,24 @@ inline bool YamlWithinBudget(const YAML::Node& root, size_t budget = kMaxYamlVal
   return true;
 }
 
+// A NUL byte cannot appear in YAML text (the YAML character set excludes
+// it), and yaml-cpp 0.7 allocates without bound on some inputs holding one
+// ("\0\0\0," exhausts memory). Returns the 1-based line and column of the
+// first NUL, to be reported before the text reaches yaml-cpp.
+inline std::optional<std::pair<int, int>> FindNulByte(std::string_view text) {
+  const size_t at = text.find('\0');
+  if (at == std::string_view::npos) return std::nullopt;
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return std::make_pair(line, static_cast<int>(at - line_start) + 1);
+}
+
 // yaml-cpp 0.7 (Debian 12) allocates without bound when a document's first
 // token is a ',' (",\n" alone exhausts memory). Returns the 1-based line and
 // column of such a comma, to be reported as a syntax error before the text
