@@ -51,6 +51,8 @@ inline constexpr double kSketchMinIndexable = 1e-12;
 inline constexpr std::int64_t kDefaultSketchSampleSize = 4096;
 // Largest K accepted (a blob claiming more is corrupt).
 inline constexpr std::int64_t kMaxSketchSampleSize = 1 << 24;
+// Most sentinels a sketch accepts.
+inline constexpr std::size_t kMaxSketchSentinels = 64;
 // Most categories a categorical sketch keeps; one more is an error.
 inline constexpr std::size_t kMaxSketchCategories = 10'000;
 // Version of the serialised layout this build writes and reads.
@@ -102,9 +104,9 @@ class DistributionSketch {
   // Of the finite values (NaN when there are none; variance with ddof 0).
   double mean() const;
   double variance() const;
-  double min() const { return min_; }
-  double max() const { return max_; }
-  double m2() const { return m2_; }
+  double min() const;  // NaN when there are no finite values
+  double max() const;
+  double m2() const { return m2_; }  // sum of squared deviations from the mean
 
   // Returns the q-quantile (q in [0, 1]) of the finite values from the
   // histogram: the value of rank floor(q (n - 1)) within relative error
@@ -148,25 +150,24 @@ class DistributionSketch {
     std::vector<std::int64_t> counts;
     void Add(std::int32_t index, std::int64_t n);
     std::int64_t Total() const;
-    friend bool operator==(const Buckets&, const Buckets&);
+    bool Equals(const Buckets& other) const;  // same non-zero buckets
   };
   void AddFinite(double value, std::uint64_t position_key);
-  void OfferSample(std::uint64_t priority, double value);
-  // Puts the sample in ascending (priority, value) order and trims it to K.
-  void NormaliseSample() const;
+  void OfferSample(SampleItem item);
 
   SketchOptions options_;
   ValueCounts counts_;
   double mean_ = 0.0;
   double m2_ = 0.0;
-  double min_ = 0.0;
-  double max_ = 0.0;
+  double min_;  // +inf / -inf while there are no finite values
+  double max_;
   std::int64_t zero_count_ = 0;
   Buckets positive_;
   Buckets negative_;
-  // A max-heap on (priority, value) while values stream in; sorted when read.
-  mutable std::vector<SampleItem> sample_;
-  mutable bool sample_sorted_ = true;
+  // At most K items: a max-heap on (priority, value) while values stream in
+  // (sample_is_heap_), ascending after Merge or Deserialize. Readers sort a copy.
+  std::vector<SampleItem> sample_;
+  bool sample_is_heap_ = false;
 };
 
 // Category → count summary of one string column (CSV), with a cap on the
