@@ -2,11 +2,13 @@
 #include "engine/policy/loader.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <set>
+#include <span>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -324,6 +326,92 @@ class Loader {
       return std::nullopt;
     }
     return field.value.Scalar();
+  }
+
+  // A number in a settings map; nullopt after SG103.
+  std::optional<double> Number(const File& file, const Field& field, std::string_view what) {
+    if (field.value.IsScalar()) {
+      const std::string& text = field.value.Scalar();
+      double value = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(value)) return value;
+    }
+    ReportAt("SG103", file, field.value.IsNull() ? field.key : field.value,
+             fmt::format("'{}' of {} must be a number, found {}", field.key.Scalar(), what,
+                         field.value.IsScalar() ? fmt::format("'{}'", field.value.Scalar()) : NodeKindName(field.value)));
+    return std::nullopt;
+  }
+
+  // Reads `spec.drift` of a policy (SG307 for values out of range).
+  std::optional<DriftSettings> ReadDriftSettings(const File& file, const Field& field, std::string_view policy_what) {
+    const std::string what = fmt::format("the drift settings of {}", policy_what);
+    Fields fields;
+    if (!ReadMap(file, field.value, {"baseline", "test", "threshold", "correction", "alpha", "minSamples", "sentinels"},
+                 what, &fields)) {
+      return std::nullopt;
+    }
+    DriftSettings settings;
+    settings.location = Location(file, field.value);
+    bool ok = true;
+    const Field* baseline = Require(file, fields, "baseline", field.value, what, "baseline: winter-2024");
+    if (baseline == nullptr) return std::nullopt;
+    if (auto name = String(file, *baseline, what); name && !name->empty()) settings.baseline = *name;
+    else {
+      if (name) ReportAt("SG307", file, baseline->value, fmt::format("the baseline of {} is empty; name a baseline "
+                                                                    "made with 'stagegate baseline create --out NAME'", what));
+      ok = false;
+    }
+    auto one_of = [&](const char* key, std::span<const std::string_view> allowed, std::string* out) {
+      const Field* f = Get(fields, key);
+      if (f == nullptr) return;
+      std::optional<std::string> text = String(file, *f, what);
+      if (!text) {
+        ok = false;
+      } else if (std::find(allowed.begin(), allowed.end(), *text) == allowed.end()) {
+        std::vector<std::string> names(allowed.begin(), allowed.end());
+        ReportAt("SG307", file, f->value, fmt::format("invalid {} '{}' in {}; use one of {}", key, *text, what, JoinQuoted(names)));
+        ok = false;
+      } else {
+        *out = *text;
+      }
+    };
+    one_of("test", kDriftTests, &settings.test);
+    one_of("correction", kDriftCorrections, &settings.correction);
+    if (const Field* f = Get(fields, "threshold")) {
+      if (std::optional<double> v = Number(file, *f, what); !v) ok = false;
+      else if (*v <= 0) {
+        ReportAt("SG307", file, f->value, fmt::format("the threshold of {} must be above 0, found {}", what, *v));
+        ok = false;
+      } else settings.threshold = *v;
+    }
+    if (const Field* f = Get(fields, "alpha")) {
+      if (std::optional<double> v = Number(file, *f, what); !v) ok = false;
+      else if (*v <= 0 || *v >= 1) {
+        ReportAt("SG307", file, f->value, fmt::format("alpha of {} must be between 0 and 1 (exclusive), found {}", what, *v));
+        ok = false;
+      } else settings.alpha = *v;
+    }
+    if (const Field* f = Get(fields, "minSamples")) {
+      if (std::optional<double> v = Number(file, *f, what); !v) ok = false;
+      else if (*v < 1 || *v != std::floor(*v) || *v > 1e12) {
+        ReportAt("SG307", file, f->value, fmt::format("minSamples of {} must be a whole number of at least 1, found {}", what, *v));
+        ok = false;
+      } else settings.min_samples = static_cast<int64_t>(*v);
+    }
+    if (const Field* f = Get(fields, "sentinels")) {
+      if (!f->value.IsSequence()) {
+        ReportAt("SG103", file, f->value, fmt::format("'sentinels' of {} must be a list of numbers, found {}", what,
+                                                      NodeKindName(f->value)));
+        ok = false;
+      } else {
+        for (const YAML::Node& item : f->value) {
+          if (std::optional<double> v = Number(file, Field{f->key, item}, what)) settings.sentinels.push_back(*v);
+          else ok = false;
+        }
+      }
+    }
+    if (!ok) return std::nullopt;
+    return settings;
   }
 
   std::string OptString(const File& file, const Fields& fields, std::string_view key, std::string_view what) {
@@ -1257,8 +1345,12 @@ void Loader::LoadPolicy(const Doc& doc) {
   policy.description = OptString(file, meta, "description", "metadata");
   std::string what = fmt::format("policy '{}'", doc.id);
   Fields spec;
-  if (!ReadMap(file, doc.spec, {"enforcement", "stages", "selector", "variables", "rules"}, what, &spec)) return;
+  if (!ReadMap(file, doc.spec, {"enforcement", "stages", "selector", "variables", "rules", "drift"}, what, &spec)) return;
   bool ok = true;
+  if (const Field* f = Get(spec, "drift")) {
+    policy.drift = ReadDriftSettings(file, *f, what);
+    if (!policy.drift) ok = false;
+  }
   if (const Field* f = Get(spec, "enforcement")) {
     std::optional<std::string> text = String(file, *f, what);
     if (text) {

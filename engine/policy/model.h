@@ -25,10 +25,12 @@
 // A policy selector and a waiver selector see only `<kind>` and `now`.
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -125,6 +127,29 @@ struct RuleInstance {
 enum class Stage { kGate, kAudit };
 std::string_view StageName(Stage stage);  // "gate", "audit"
 
+// How a policy's stream drift facts (`stream.drift.*`) are computed: against
+// which recorded baseline, with which test, and how cohorts are corrected for
+// multiple testing. The engine only carries the settings; the drift evaluator
+// reads them.
+inline constexpr std::string_view kDriftTests[] = {"auto", "ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi"};
+inline constexpr std::string_view kDriftCorrections[] = {"benjamini-hochberg", "bonferroni"};
+struct DriftSettings {
+  std::string baseline;                          // the name given to `stagegate baseline create --out`
+  std::string test = "auto";                     // one of kDriftTests
+  std::optional<double> threshold;               // the test's default when absent
+  std::string correction = "benjamini-hochberg"; // across cohorts; one of kDriftCorrections
+  double alpha = 0.05;                           // false discovery rate (BH) or family-wise error (Bonferroni)
+  int64_t min_samples = 100;                     // fewer current values: the drift facts are missing (not_evaluable)
+  std::vector<double> sentinels;                 // values that mean "no reading" (-999, 65535)
+  eval::FileLocation location;
+
+  friend bool operator==(const DriftSettings& a, const DriftSettings& b) {
+    return a.baseline == b.baseline && a.test == b.test && a.threshold == b.threshold &&
+           a.correction == b.correction && a.alpha == b.alpha && a.min_samples == b.min_samples &&
+           a.sentinels == b.sentinels;
+  }
+};
+
 struct Policy {
   std::string name;  // metadata.name (alias metadata.id); unique
   std::string title;
@@ -141,6 +166,7 @@ struct Policy {
   // A variable that reads one kind is only available to rules of that kind.
   std::map<facts::SubjectKind, std::vector<Variable>> variables;
   std::vector<RuleInstance> rules;  // in file order; ids unique within the policy
+  std::optional<DriftSettings> drift;  // `spec.drift`
   eval::FileLocation location;
 
   bool HasStage(Stage stage) const;
