@@ -503,4 +503,34 @@ std::vector<const subjects::Subject*> Fleet::StreamsOf(std::string_view device_i
   return streams;
 }
 
+std::vector<const subjects::Subject*> Fleet::Streams() const {
+  std::vector<const subjects::Subject*> streams;
+  if (subjects_ == nullptr) return streams;
+  for (const auto& [id, binding] : streams_) {
+    if (const subjects::Subject* subject = subjects_->Find(SubjectKind::kStream, id)) streams.push_back(subject);
+  }
+  return streams;
+}
+
+const subjects::Subject* Fleet::DeviceOf(const subjects::Subject& stream) const {
+  if (subjects_ == nullptr) return nullptr;
+  auto device = stream.document.find("device");
+  if (device == stream.document.end() || !device->is_string()) return nullptr;
+  return subjects_->Find(SubjectKind::kDevice, device->get<std::string>());
+}
+
+bool Fleet::ReadSeries(const subjects::Subject& stream, Series* out, std::string* error) const {
+  out->clear();
+  auto binding = streams_.find(stream.id);
+  if (binding == streams_.end()) return true;
+  TelemetryStore* store = ThreadStore(options_.store_path, error);
+  if (store == nullptr) return false;
+  return store->ReadSeries(binding->second.stream_id, options_.window.from_us, options_.window.to_us, out, error);
+}
+
+const StreamExpectations* Fleet::ExpectationsOf(const subjects::Subject& stream) const {
+  auto binding = streams_.find(stream.id);
+  return binding == streams_.end() ? nullptr : &binding->second.expectations;
+}
+
 }  // namespace stagegate::contracts

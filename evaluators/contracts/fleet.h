@@ -53,6 +53,18 @@ class Fleet {
   std::shared_ptr<const StreamMetrics> MetricsOf(const subjects::Subject& stream, std::string* error) const;
   // The stream subjects of a device.
   std::vector<const subjects::Subject*> StreamsOf(std::string_view device_id) const;
+  // Every stream subject of the store, ordered by device then sensor.
+  std::vector<const subjects::Subject*> Streams() const;
+  // The device subject of a stream, or null when the inventory lacks it.
+  const subjects::Subject* DeviceOf(const subjects::Subject& stream) const;
+  // Replaces `out` with the stream's samples in the run's window, through
+  // this thread's read-only store connection. Thread-safe. False with `error`
+  // when the store cannot be read; an unknown stream reads as empty.
+  bool ReadSeries(const subjects::Subject& stream, Series* out, std::string* error) const;
+  // What the stream's contract expects of it (sentinels, range); defaults
+  // when no contract covers it, null for a subject not from the store.
+  const StreamExpectations* ExpectationsOf(const subjects::Subject& stream) const;
+  const FleetOptions& options() const { return options_; }
 
   struct BoundStream {
     int64_t stream_id = 0;
