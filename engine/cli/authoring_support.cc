@@ -1,6 +1,7 @@
 #include "engine/cli/authoring_support.h"
 
 #include "evaluators/contracts/fleet.h"
+#include "evaluators/drift/stream_drift.h"
 
 #include <iostream>
 #include <vector>
@@ -50,6 +51,7 @@ facts::FactSchema CoreSchema() {
   facts::RegisterCoreFacts(schema);
   // Each evaluator registers its facts in one place.
   contracts::RegisterContractFacts(schema);
+  drift::RegisterDriftFacts(schema);
   return schema;
 }
 

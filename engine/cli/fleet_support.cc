@@ -1,6 +1,10 @@
 #include "engine/cli/fleet_support.h"
 
 #include <iostream>
+#include <optional>
+#include <vector>
+
+#include "evaluators/drift/stream_drift.h"
 
 namespace stagegate::cli::fleet_support {
 
@@ -44,6 +48,21 @@ bool LoadFleet(const FleetArguments& args, std::chrono::sys_seconds at, subjects
   for (const std::string& message : errors) std::cerr << "error: " << message << "\n";
   if (!run->fleet || !errors.empty()) return false;
   run->fleet->RegisterProviders(&run->providers);
+  return true;
+}
+
+bool AddDriftProviders(const policy::LoadedBundle& loaded, policy::Stage stage, ContractRun* run) {
+  std::vector<const policy::Policy*> policies;
+  for (const policy::Policy& policy : loaded.policies) {
+    if (policy.HasStage(stage)) policies.push_back(&policy);
+  }
+  std::optional<policy::DriftSettings> settings;
+  std::string error;
+  if (!drift::CollectDriftSettings(policies, &settings, &error) ||
+      !drift::RegisterDriftProviders(run->fleet, settings, &run->providers, &error)) {
+    std::cerr << "error: " << error << "\n";
+    return false;
+  }
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "engine/bundle/bundle_source.h"
+#include "engine/policy/model.h"
 #include "engine/subjects/fact_provider.h"
 #include "engine/subjects/inputs.h"
 #include "evaluators/contracts/contract_policy.h"
@@ -41,5 +42,9 @@ bool AddContractPolicies(bundle::Bundle* bundle, ContractRun* run);
 // registers the fact providers. False after printing errors.
 bool LoadFleet(const FleetArguments& args, std::chrono::sys_seconds at, subjects::SubjectSet* subjects,
                ContractRun* run);
+
+// Registers the stream drift facts against the baseline the policies of
+// `stage` name (spec.drift). False after printing the error.
+bool AddDriftProviders(const policy::LoadedBundle& loaded, policy::Stage stage, ContractRun* run);
 
 }  // namespace stagegate::cli::fleet_support

@@ -160,6 +160,7 @@ int RunGate(const GateArguments& args) {
       authoring::TakeLoaded(policy::LoadPolicies(bundle, schema, load_options));
   if (!loaded) return 2;
   contracts::LocateContractRules(contract_run.generated, loaded.get());
+  if (!fleet_support::AddDriftProviders(*loaded, policy::Stage::kGate, &contract_run)) return 2;
 
   // The evidence log and its key are opened before the run, so that a
   // missing key or an unwritable store stops the gate before any work.
