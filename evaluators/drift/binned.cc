@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
+
+#include "evaluators/drift/two_sample.h"
 
 namespace stagegate::drift {
 namespace {
 
 // numpy.quantile(sorted, q) with the default 'linear' method.
-double Quantile(const std::vector<double>& sorted, double q) {
+double Quantile(std::span<const double> sorted, double q) {
   const double position = q * static_cast<double>(sorted.size() - 1);
   const auto lower = static_cast<std::size_t>(std::floor(position));
   const std::size_t upper = std::min(lower + 1, sorted.size() - 1);
@@ -41,23 +44,22 @@ std::vector<double> SturgesEdges(std::span<const double> reference, std::span<co
   return edges;
 }
 
-std::vector<double> Proportions(std::span<const double> values, const std::vector<double>& edges, bool open_ends) {
+// Proportions for sorted values: bin i holds [e_i, e_{i+1}) with the outer
+// bins unbounded below and above, which is where Proportions puts values in
+// both modes (open ends, or numpy.histogram's clamped first and closed last
+// bin when the edges span the values).
+std::vector<double> SortedProportions(std::span<const double> sorted, const std::vector<double>& edges) {
   const std::size_t bins = edges.size() - 1;
   std::vector<double> counts(bins, 0.0);
-  for (double v : values) {
-    std::size_t bin;
-    if (open_ends) {
-      // Interior edges only decide; [e_i, e_{i+1}).
-      const auto it = std::upper_bound(edges.begin() + 1, edges.end() - 1, v);
-      bin = static_cast<std::size_t>(it - (edges.begin() + 1));
-    } else {
-      const auto it = std::upper_bound(edges.begin(), edges.end(), v);
-      const auto index = static_cast<std::ptrdiff_t>(it - edges.begin()) - 1;
-      bin = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(index, 0, static_cast<std::ptrdiff_t>(bins) - 1));
-    }
-    counts[bin] += 1.0;
+  std::size_t previous = 0;
+  for (std::size_t k = 1; k <= bins; ++k) {
+    const std::size_t position =
+        k == bins ? sorted.size()
+                  : static_cast<std::size_t>(std::lower_bound(sorted.begin(), sorted.end(), edges[k]) - sorted.begin());
+    counts[k - 1] = static_cast<double>(position - previous);
+    previous = position;
   }
-  const double n = static_cast<double>(values.size());
+  const double n = static_cast<double>(sorted.size());
   for (double& c : counts) c /= n;
   FillEmptyBins(counts);
   return counts;
@@ -65,11 +67,14 @@ std::vector<double> Proportions(std::span<const double> values, const std::vecto
 
 // Evidently's Sturges binning only applies to references with more than 20
 // distinct values; below that every distinct value of either sample is a bin.
-bool FewDistinctValues(std::span<const double> reference) {
-  std::vector<double> sorted(reference.begin(), reference.end());
-  std::sort(sorted.begin(), sorted.end());
-  const auto distinct = std::unique(sorted.begin(), sorted.end()) - sorted.begin();
-  return distinct <= kSturgesMinDistinctValues;
+bool FewDistinctValues(std::span<const double> sorted) {
+  long distinct = 0;
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (i == 0 || sorted[i] != sorted[i - 1]) {
+      if (++distinct > kSturgesMinDistinctValues) return false;
+    }
+  }
+  return true;
 }
 
 std::vector<double> ValueProportions(std::span<const double> values, const std::vector<double>& keys) {
@@ -98,12 +103,17 @@ void FillEmptyBins(std::vector<double>& proportions) {
 
 BinnedProportions BinProportions(std::span<const double> reference, std::span<const double> current, Binning binning,
                                  int bins) {
+  if (reference.empty() || current.empty()) return {};
+  return BinProportionsSorted(SortedValues(reference), SortedValues(current), binning, bins);
+}
+
+BinnedProportions BinProportionsSorted(std::span<const double> reference, std::span<const double> current,
+                                       Binning binning, int bins) {
   BinnedProportions out;
   if (reference.empty() || current.empty()) return out;
   const bool open_ends = binning == Binning::kReferenceQuantiles;
   if (open_ends) {
-    std::vector<double> sorted(reference.begin(), reference.end());
-    std::sort(sorted.begin(), sorted.end());
+    const std::span<const double> sorted = reference;
     bins = std::max(bins, 1);
     out.edges.push_back(-std::numeric_limits<double>::infinity());
     for (int k = 1; k < bins; ++k) {
@@ -112,9 +122,8 @@ BinnedProportions BinProportions(std::span<const double> reference, std::span<co
     }
     out.edges.push_back(std::numeric_limits<double>::infinity());
   } else if (FewDistinctValues(reference)) {
-    std::vector<double> keys(reference.begin(), reference.end());
-    keys.insert(keys.end(), current.begin(), current.end());
-    std::sort(keys.begin(), keys.end());
+    std::vector<double> keys;
+    std::set_union(reference.begin(), reference.end(), current.begin(), current.end(), std::back_inserter(keys));
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     out.values = keys;
     out.reference = ValueProportions(reference, keys);
@@ -123,8 +132,8 @@ BinnedProportions BinProportions(std::span<const double> reference, std::span<co
   } else {
     out.edges = SturgesEdges(reference, current);
   }
-  out.reference = Proportions(reference, out.edges, open_ends);
-  out.current = Proportions(current, out.edges, open_ends);
+  out.reference = SortedProportions(reference, out.edges);
+  out.current = SortedProportions(current, out.edges);
   return out;
 }
 

@@ -199,10 +199,15 @@ KsResult KolmogorovSmirnov(std::span<const double> reference, std::span<const do
   return KolmogorovSmirnovSorted(a, b, method);
 }
 
+std::vector<double> SortedValues(std::span<const double> values) { return SortedCopy(values); }
+
 double Wasserstein1(std::span<const double> reference, std::span<const double> current) {
   if (reference.empty() || current.empty()) return kNaN;
-  const std::vector<double> a = SortedCopy(reference);
-  const std::vector<double> b = SortedCopy(current);
+  return Wasserstein1Sorted(SortedCopy(reference), SortedCopy(current));
+}
+
+double Wasserstein1Sorted(std::span<const double> a, std::span<const double> b) {
+  if (a.empty() || b.empty()) return kNaN;
   const double n1 = static_cast<double>(a.size());
   const double n2 = static_cast<double>(b.size());
   // Walk the merged values; between consecutive distinct values both ECDFs
@@ -226,7 +231,12 @@ double Wasserstein1(std::span<const double> reference, std::span<const double> c
 }
 
 double NormalizedWasserstein1(std::span<const double> reference, std::span<const double> current) {
-  const double distance = Wasserstein1(reference, current);
+  if (reference.empty() || current.empty()) return kNaN;
+  return NormalizedWasserstein1Sorted(SortedCopy(reference), SortedCopy(current));
+}
+
+double NormalizedWasserstein1Sorted(std::span<const double> reference, std::span<const double> current) {
+  const double distance = Wasserstein1Sorted(reference, current);
   if (std::isnan(distance)) return distance;
   const double n = static_cast<double>(reference.size());
   const double mean = std::accumulate(reference.begin(), reference.end(), 0.0) / n;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace stagegate::drift {
 
@@ -47,6 +48,10 @@ KsResult KolmogorovSmirnovSorted(std::span<const double> reference, std::span<co
 // (lcm above 2^31, as SciPy).
 double KsExactTwoSidedPValue(std::int64_t n1, std::int64_t n2, double d);
 
+// Returns the values sorted ascending (a radix sort for large inputs). The
+// values must not be NaN.
+std::vector<double> SortedValues(std::span<const double> values);
+
 // Returns the first Wasserstein distance between the empirical
 // distributions, ∫ |F_ref(x) - F_cur(x)| dx, as
 // scipy.stats.wasserstein_distance(reference, current). Units: those of the
@@ -59,5 +64,11 @@ double Wasserstein1(std::span<const double> reference, std::span<const double> c
 // then divides by 0 and so would yield ±inf or NaN; this function instead
 // returns 0 when the distance is 0 and +inf otherwise.
 double NormalizedWasserstein1(std::span<const double> reference, std::span<const double> current);
+
+// Same as Wasserstein1 and NormalizedWasserstein1 for inputs already sorted
+// ascending; the unsorted variants sort and call these, so results are
+// identical.
+double Wasserstein1Sorted(std::span<const double> reference, std::span<const double> current);
+double NormalizedWasserstein1Sorted(std::span<const double> reference, std::span<const double> current);
 
 }  // namespace stagegate::drift
