@@ -7,6 +7,7 @@
 
 #include "engine/cli/check_command.h"
 #include "engine/cli/diff_command.h"
+#include "engine/cli/drift_command.h"
 #include "engine/cli/evidence_command.h"
 #include "engine/cli/facts_command.h"
 #include "engine/cli/eval_command.h"
@@ -46,6 +47,7 @@ or policy (the message names the file, line and what to do); 3 internal error.)"
   stagegate::cli::AddEvidenceCommand(app, &exit_code);
   stagegate::cli::AddIngestCommand(app, &exit_code);
   stagegate::cli::AddSimulateCommand(app, &exit_code);
+  stagegate::cli::AddDriftCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
