@@ -324,7 +324,7 @@ DriftResult CompareNumericSorted(const ReferenceDistribution& reference, std::sp
   result.ks_statistic = ks.statistic;
   result.ks_p_value = ks.p_value;
   result.wasserstein = Wasserstein1Sorted(ref, current);
-  result.wasserstein_normed = NormalizedWasserstein1Sorted(ref, current);
+  result.wasserstein_normed = NormalizeWasserstein1(result.wasserstein, ref);
 
   // Cohen's d with the pooled sample standard deviation (ddof 1).
   {

@@ -236,8 +236,11 @@ double NormalizedWasserstein1(std::span<const double> reference, std::span<const
 }
 
 double NormalizedWasserstein1Sorted(std::span<const double> reference, std::span<const double> current) {
-  const double distance = Wasserstein1Sorted(reference, current);
-  if (std::isnan(distance)) return distance;
+  return NormalizeWasserstein1(Wasserstein1Sorted(reference, current), reference);
+}
+
+double NormalizeWasserstein1(double distance, std::span<const double> reference) {
+  if (std::isnan(distance) || reference.empty()) return kNaN;
   const double n = static_cast<double>(reference.size());
   const double mean = std::accumulate(reference.begin(), reference.end(), 0.0) / n;
   double squares = 0.0;

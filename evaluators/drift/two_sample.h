@@ -71,4 +71,9 @@ double NormalizedWasserstein1(std::span<const double> reference, std::span<const
 double Wasserstein1Sorted(std::span<const double> reference, std::span<const double> current);
 double NormalizedWasserstein1Sorted(std::span<const double> reference, std::span<const double> current);
 
+// Returns `distance` (a Wasserstein1 against `reference`) divided by the
+// reference's population standard deviation, as NormalizedWasserstein1 does;
+// lets a caller that already has the distance skip a second merge.
+double NormalizeWasserstein1(double distance, std::span<const double> reference);
+
 }  // namespace stagegate::drift
