@@ -45,6 +45,27 @@ nlohmann::json Number(double value) {
   return value;
 }
 
+// Returns `reference` with the values equal to a sentinel moved from its
+// finite values to its sentinel count. A baseline records the sentinels given
+// to `baseline create`; the data contract may declare more, and both samples
+// must treat the same values as missing. When the reference is a sample, the
+// population's count is scaled by the sample's share of it.
+ReferenceDistribution WithoutSentinels(ReferenceDistribution reference, std::span<const double> sentinels) {
+  if (sentinels.empty()) return reference;
+  const size_t before = reference.sorted_values.size();
+  std::erase_if(reference.sorted_values,
+                [&](double v) { return std::find(sentinels.begin(), sentinels.end(), v) != sentinels.end(); });
+  const size_t removed = before - reference.sorted_values.size();
+  if (removed == 0) return reference;
+  const double scale = before == 0 ? 1.0 : static_cast<double>(reference.population_size) / static_cast<double>(before);
+  const auto moved = std::min<std::int64_t>(reference.counts.finite, std::llround(static_cast<double>(removed) * scale));
+  reference.counts.finite -= moved;
+  reference.counts.sentinel += moved;
+  reference.population_size = std::max<std::int64_t>(reference.population_size - moved,
+                                                     static_cast<std::int64_t>(reference.sorted_values.size()));
+  return reference;
+}
+
 // What one stream's drift facts are made of, computed once.
 struct StreamResult {
   std::string error;               // reading the store or the baseline failed
@@ -156,7 +177,7 @@ class DriftState {
     result.current_finite = static_cast<std::int64_t>(finite.size());
     result.enough_samples = result.current_finite >= settings_.min_samples;
     if (!result.enough_samples) return result;
-    result.drift = CompareNumeric(sketch->ToReference(), series.values, options);
+    result.drift = CompareNumeric(WithoutSentinels(sketch->ToReference(), options.sentinels), series.values, options);
     return result;
   }
 
@@ -202,7 +223,7 @@ class DriftState {
           std::vector<double> finite;
           SplitFinite(pooled, sentinels, &finite);
           if (static_cast<std::int64_t>(finite.size()) >= settings_.min_samples) {
-            cohort.drift = CompareNumeric(sketch->ToReference(), pooled, options);
+            cohort.drift = CompareNumeric(WithoutSentinels(sketch->ToReference(), sentinels), pooled, options);
             cohort.evaluable = cohort.drift.evaluable;
             cohort.p_value = cohort.drift.p_value.value_or(cohort.drift.ks_p_value);
           }
