@@ -393,6 +393,14 @@ class UnconfiguredDriftProvider : public subjects::FactProvider {
   }
 };
 
+// Registers `provider` for the drift facts and each group of them, so that
+// `stream.drift.cohort.drifted` reaches it through the group `drift.cohort`.
+void RegisterGroups(subjects::FactProviderRegistry* registry, std::shared_ptr<const subjects::FactProvider> provider) {
+  for (std::string_view group : {"", ".ks", ".online", ".cohort", ".fleet"}) {
+    registry->Register(SubjectKind::kStream, fmt::format("{}{}", kPrefix, group), provider);
+  }
+}
+
 }  // namespace
 
 void RegisterDriftFacts(facts::FactSchema& schema) {
@@ -473,13 +481,13 @@ bool RegisterDriftProviders(std::shared_ptr<const contracts::Fleet> fleet,
                             const std::optional<policy::DriftSettings>& settings,
                             subjects::FactProviderRegistry* registry, std::string* error) {
   if (!settings || !fleet || fleet->options().store_path.empty()) {
-    registry->Register(SubjectKind::kStream, std::string(kPrefix), std::make_shared<UnconfiguredDriftProvider>());
+    RegisterGroups(registry, std::make_shared<UnconfiguredDriftProvider>());
     return true;
   }
   std::unique_ptr<BaselineReader> baseline = BaselineReader::Open(fleet->options().store_path, settings->baseline, error);
   if (!baseline) return false;
   auto state = std::make_shared<const DriftState>(std::move(fleet), *settings, std::move(baseline));
-  registry->Register(SubjectKind::kStream, std::string(kPrefix), std::make_shared<DriftProvider>(std::move(state)));
+  RegisterGroups(registry, std::make_shared<DriftProvider>(std::move(state)));
   return true;
 }
 
