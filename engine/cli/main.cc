@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "engine/cli/baseline_command.h"
 #include "engine/cli/check_command.h"
 #include "engine/cli/diff_command.h"
 #include "engine/cli/drift_command.h"
@@ -47,6 +48,7 @@ or policy (the message names the file, line and what to do); 3 internal error.)"
   stagegate::cli::AddEvidenceCommand(app, &exit_code);
   stagegate::cli::AddIngestCommand(app, &exit_code);
   stagegate::cli::AddSimulateCommand(app, &exit_code);
+  stagegate::cli::AddBaselineCommand(app, &exit_code);
   stagegate::cli::AddDriftCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
