@@ -73,6 +73,12 @@ struct StreamResult {
   bool enough_samples = false;     // at least min_samples finite current values
   std::int64_t current_finite = 0;
   DriftResult drift;
+};
+
+// The online detectors' runs over a stream's window, computed only when an
+// online fact is read (they cost more per sample than the comparison).
+struct OnlineRun {
+  std::string error;
   OnlineResult page_hinkley, adwin;
 };
 
@@ -119,6 +125,21 @@ class DriftState {
     return &entry.result;
   }
 
+  // The stream's online detector runs, computed on first use; null for a
+  // stream not from the store.
+  const OnlineRun* Online(const subjects::Subject& stream) const {
+    auto it = streams_.find(stream.id);
+    if (it == streams_.end()) return nullptr;
+    Entry& entry = *it->second;
+    std::call_once(entry.online_once, [&] {
+      contracts::Series series;
+      if (!fleet_->ReadSeries(stream, &series, &entry.online.error)) return;
+      entry.online.page_hinkley = RunPageHinkley(series.timestamps_us, series.values);
+      entry.online.adwin = RunAdwin(series.timestamps_us, series.values);
+    });
+    return &entry.online;
+  }
+
   // The stream's cohort result; null when its device is in no cohort or the
   // baseline has no cohorts (`why` says which).
   const CohortResult* Cohort(const subjects::Subject& stream, std::string* why) const {
@@ -148,6 +169,8 @@ class DriftState {
   struct Entry {
     std::once_flag once;
     StreamResult result;
+    std::once_flag online_once;
+    OnlineRun online;
   };
 
   std::vector<double> ContractSentinels(const subjects::Subject& stream) const {
@@ -162,8 +185,6 @@ class DriftState {
     StreamResult result;
     contracts::Series series;
     if (!fleet_->ReadSeries(stream, &series, &result.error)) return result;
-    result.page_hinkley = RunPageHinkley(series.timestamps_us, series.values);
-    result.adwin = RunAdwin(series.timestamps_us, series.values);
 
     const std::string device = stream.document.value("device", "");
     const std::string sensor = stream.document.value("sensor", "");
@@ -287,6 +308,22 @@ class DriftState {
   mutable std::map<std::string, SensorShare, std::less<>> shares_;
 };
 
+// The online facts of one stream. `fact` is below "drift.online.".
+ComputedFact OnlineFact(const OnlineRun& r, std::string_view fact) {
+  if (!r.error.empty()) return ComputedFact::Error(r.error);
+  const bool detected = r.page_hinkley.detected || r.adwin.detected;
+  if (fact == "detected") return ComputedFact::Of(detected);
+  if (!detected) return ComputedFact::Missing();
+  // The earlier first detection of the two detectors.
+  const bool ph_first =
+      r.page_hinkley.detected &&
+      (!r.adwin.detected || r.page_hinkley.detections.front().timestamp_us <= r.adwin.detections.front().timestamp_us);
+  const Detection& first = ph_first ? r.page_hinkley.detections.front() : r.adwin.detections.front();
+  if (fact == "at") return ComputedFact::Of(Rfc3339(first.timestamp_us));
+  if (fact == "detector") return ComputedFact::Of(ph_first ? "page_hinkley" : "adwin");
+  return ComputedFact::Missing();
+}
+
 // The facts of one stream, from its result. `fact` is below "drift.".
 ComputedFact StreamFact(const DriftState& state, const StreamResult& r, std::string_view fact) {
   if (!r.error.empty()) return ComputedFact::Error(r.error);
@@ -294,19 +331,6 @@ ComputedFact StreamFact(const DriftState& state, const StreamResult& r, std::str
   if (fact == "baseline") return ComputedFact::Of(state.baseline_info().name);
   if (fact == "baseline_digest") return ComputedFact::Of(state.baseline_info().digest);
   if (fact == "current_size") return ComputedFact::Of(r.current_finite);
-  if (fact.starts_with("online.")) {
-    const bool detected = r.page_hinkley.detected || r.adwin.detected;
-    if (fact == "online.detected") return ComputedFact::Of(detected);
-    if (!detected) return ComputedFact::Missing();
-    // The earlier first detection of the two detectors.
-    const bool ph_first =
-        r.page_hinkley.detected &&
-        (!r.adwin.detected || r.page_hinkley.detections.front().timestamp_us <= r.adwin.detections.front().timestamp_us);
-    const Detection& first = ph_first ? r.page_hinkley.detections.front() : r.adwin.detections.front();
-    if (fact == "online.at") return ComputedFact::Of(Rfc3339(first.timestamp_us));
-    if (fact == "online.detector") return ComputedFact::Of(ph_first ? "page_hinkley" : "adwin");
-    return ComputedFact::Missing();
-  }
   // The comparison: missing (not_evaluable) without a baseline entry or with
   // too few current values.
   if (!r.in_baseline || !r.enough_samples || !r.drift.evaluable) return ComputedFact::Missing();
@@ -342,6 +366,10 @@ class DriftProvider : public subjects::FactProvider {
     fact.remove_prefix(kPrefix.size() + 1);
     if (fact.starts_with("cohort.")) return CohortFact(subject, fact.substr(7));
     if (fact.starts_with("fleet.")) return FleetFact(subject, fact.substr(6));
+    if (fact.starts_with("online.")) {
+      const OnlineRun* run = state_->Online(subject);
+      return run == nullptr ? ComputedFact::Missing() : OnlineFact(*run, fact.substr(7));
+    }
     const StreamResult* result = state_->Stream(subject);
     if (result == nullptr) return ComputedFact::Missing();
     return StreamFact(*state_, *result, fact);
