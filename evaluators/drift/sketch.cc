@@ -42,9 +42,13 @@ std::int32_t BucketIndex(double magnitude) {
 // (gamma^(i-1), gamma^i].
 double BucketValue(std::int32_t index) { return 2.0 * std::pow(kGamma, index) / (kGamma + 1.0); }
 
-bool ItemLess(const DistributionSketch::SampleItem& a, const DistributionSketch::SampleItem& b) {
-  return a.priority < b.priority || (a.priority == b.priority && a.value < b.value);
-}
+// (priority, value) order; a function object so that sorting inlines it.
+struct ItemLessOp {
+  bool operator()(const DistributionSketch::SampleItem& a, const DistributionSketch::SampleItem& b) const {
+    return a.priority < b.priority || (a.priority == b.priority && a.value < b.value);
+  }
+};
+constexpr ItemLessOp ItemLess;
 
 // ---- little-endian encoding ------------------------------------------------
 
@@ -276,18 +280,22 @@ void DistributionSketch::AddFinite(double value, std::uint64_t position_key) {
 }
 
 void DistributionSketch::OfferSample(SampleItem item) {
+  if (has_threshold_ && !ItemLess(item, threshold_)) return;
+  sample_.push_back(item);
+  if (sample_.size() >= 2 * static_cast<size_t>(options_.sample_size)) CompactSample();
+}
+
+void DistributionSketch::CompactSample() {
   const auto k = static_cast<size_t>(options_.sample_size);
-  if (!sample_is_heap_) {
-    std::make_heap(sample_.begin(), sample_.end(), ItemLess);
-    sample_is_heap_ = true;
-  }
-  if (sample_.size() < k) {
-    sample_.push_back(item);
-    std::push_heap(sample_.begin(), sample_.end(), ItemLess);
-  } else if (ItemLess(item, sample_.front())) {
-    std::pop_heap(sample_.begin(), sample_.end(), ItemLess);
-    sample_.back() = item;
-    std::push_heap(sample_.begin(), sample_.end(), ItemLess);
+  if (sample_.size() > k) {
+    // The K-th smallest lands at k - 1, with every smaller one before it.
+    std::nth_element(sample_.begin(), sample_.begin() + static_cast<std::ptrdiff_t>(k - 1), sample_.end(), ItemLess);
+    sample_.resize(k);
+    threshold_ = sample_.back();
+    has_threshold_ = true;
+  } else if (sample_.size() == k) {
+    threshold_ = *std::max_element(sample_.begin(), sample_.end(), ItemLess);
+    has_threshold_ = true;
   }
 }
 
@@ -338,11 +346,7 @@ bool DistributionSketch::Merge(const DistributionSketch& other, std::string* err
     }
   }
   sample_.insert(sample_.end(), other.sample_.begin(), other.sample_.end());
-  std::sort(sample_.begin(), sample_.end(), ItemLess);
-  if (sample_.size() > static_cast<size_t>(options_.sample_size)) {
-    sample_.resize(static_cast<size_t>(options_.sample_size));
-  }
-  sample_is_heap_ = false;
+  CompactSample();
   return true;
 }
 
@@ -376,14 +380,16 @@ double DistributionSketch::Quantile(double q) const {
 
 std::vector<DistributionSketch::SampleItem> DistributionSketch::Sample() const {
   std::vector<SampleItem> items = sample_;
-  if (sample_is_heap_) std::sort(items.begin(), items.end(), ItemLess);
+  std::sort(items.begin(), items.end(), ItemLess);
+  if (items.size() > static_cast<size_t>(options_.sample_size)) items.resize(static_cast<size_t>(options_.sample_size));
   return items;
 }
 
 std::vector<double> DistributionSketch::SortedSampleValues() const {
   std::vector<double> values;
-  values.reserve(sample_.size());
-  for (const SampleItem& item : sample_) values.push_back(item.value);
+  const std::vector<SampleItem> items = Sample();
+  values.reserve(items.size());
+  for (const SampleItem& item : items) values.push_back(item.value);
   std::sort(values.begin(), values.end());
   return values;
 }
@@ -549,7 +555,7 @@ std::optional<DistributionSketch> DistributionSketch::Deserialize(std::string_vi
   }
   if (r.ok() && r.remaining() != 0) r.Fail(fmt::format("{} bytes after the end", r.remaining()));
   if (!r.ok()) return fail();
-  sketch.sample_is_heap_ = false;
+  sketch.CompactSample();
   return sketch;
 }
 

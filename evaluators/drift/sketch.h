@@ -164,10 +164,15 @@ class DistributionSketch {
   std::int64_t zero_count_ = 0;
   Buckets positive_;
   Buckets negative_;
-  // At most K items: a max-heap on (priority, value) while values stream in
-  // (sample_is_heap_), ascending after Merge or Deserialize. Readers sort a copy.
+  // Candidates for the sample, unordered: every item below `threshold_`
+  // (the K-th smallest at the last compaction) is kept until there are 2K,
+  // then the K smallest are selected (nth_element), so adding costs O(1)
+  // amortised. Readers sort a copy and keep its first K.
   std::vector<SampleItem> sample_;
-  bool sample_is_heap_ = false;
+  SampleItem threshold_;
+  bool has_threshold_ = false;
+  // Keeps the K smallest candidates (unordered) and sets the threshold.
+  void CompactSample();
 };
 
 // Category → count summary of one string column (CSV), with a cap on the
