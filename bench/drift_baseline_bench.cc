@@ -109,7 +109,7 @@ double StatusMiB(std::string_view field) {
 
 void BM_BaselineOfTheFleet(benchmark::State& state) {
   const std::string& path = FleetStore();
-  int round = 0;
+  static int round = 0;  // baseline names stay unique across runs in one store
   for (auto _ : state) {
     state.PauseTiming();
     StreamBaselineOptions options;

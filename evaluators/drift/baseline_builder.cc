@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/common/digest.h"
 #include "evaluators/contracts/telemetry_store.h"
 #include "evaluators/drift/csv_columns.h"
 
@@ -39,6 +40,8 @@ std::vector<std::string> SplitList(std::string_view text) {
 // One stream's sketch as a reader thread hands it to the writer.
 struct Built {
   std::optional<DistributionSketch> sketch;
+  std::string blob;    // sketch->Serialize(), encoded on the reader thread
+  std::string digest;  // and hashed there
   std::string error;
 };
 
@@ -130,6 +133,10 @@ bool BuildStreamBaseline(const StreamBaselineOptions& options, BaselineSummary* 
         DistributionSketch sketch(sketch_options);
         sketch.AddSeries(StreamHash(stream.key.device_id + "/" + stream.key.sensor), series.timestamps_us,
                          series.values);
+        if (sketch.counts().total > 0) {
+          built.blob = sketch.Serialize();
+          built.digest = "sha256:" + common::Sha256Hex(built.blob);
+        }
         built.sketch = std::move(sketch);
       }
       series.clear();
@@ -164,7 +171,8 @@ bool BuildStreamBaseline(const StreamBaselineOptions& options, BaselineSummary* 
       ++summary->empty_streams;
       continue;
     }
-    if (!writer->Add(StreamEntryKey(key.device_id, key.sensor), sketch, error)) {
+    if (!writer->AddEncoded(StreamEntryKey(key.device_id, key.sensor), EntryKind::kNumeric, sketch.counts().total,
+                            built.blob, built.digest, error)) {
       ok = false;
       break;
     }

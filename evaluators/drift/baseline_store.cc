@@ -320,20 +320,21 @@ BaselineWriter::~BaselineWriter() {
 }
 
 bool BaselineWriter::Add(std::string_view key, const DistributionSketch& sketch, std::string* error) {
-  return AddBlob(key, EntryKind::kNumeric, sketch.counts().total, sketch.Serialize(), error);
+  const std::string blob = sketch.Serialize();
+  return AddEncoded(key, EntryKind::kNumeric, sketch.counts().total, blob, "sha256:" + common::Sha256Hex(blob), error);
 }
 
 bool BaselineWriter::Add(std::string_view key, const CategoricalSketch& sketch, std::string* error) {
-  return AddBlob(key, EntryKind::kCategorical, sketch.total(), sketch.Serialize(), error);
+  const std::string blob = sketch.Serialize();
+  return AddEncoded(key, EntryKind::kCategorical, sketch.total(), blob, "sha256:" + common::Sha256Hex(blob), error);
 }
 
-bool BaselineWriter::AddBlob(std::string_view key, EntryKind kind, std::int64_t count, const std::string& blob,
-                             std::string* error) {
+bool BaselineWriter::AddEncoded(std::string_view key, EntryKind kind, std::int64_t count, const std::string& blob,
+                                const std::string& digest, std::string* error) {
   if (committed_) {
     *error = "the baseline is already committed";
     return false;
   }
-  const std::string digest = "sha256:" + common::Sha256Hex(blob);
   Statement insert(db_,
                    "INSERT INTO drift_baseline_entries (baseline_id, key, kind, count, blob, digest) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");

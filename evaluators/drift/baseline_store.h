@@ -86,12 +86,16 @@ class BaselineWriter {
   // Writes one entry; a key written twice is an error.
   bool Add(std::string_view key, const DistributionSketch& sketch, std::string* error);
   bool Add(std::string_view key, const CategoricalSketch& sketch, std::string* error);
+  // Writes an entry already serialised (sketch.Serialize()) with its digest
+  // ("sha256:<hex>" of `blob`, e.g. sketch.Digest()), so that callers can
+  // encode and hash on other threads. The caller vouches for the digest.
+  bool AddEncoded(std::string_view key, EntryKind kind, std::int64_t count, const std::string& blob,
+                  const std::string& digest, std::string* error);
   // Records the digest and commits. `info` receives the stored info.
   bool Commit(BaselineInfo* info, std::string* error);
 
  private:
   BaselineWriter() = default;
-  bool AddBlob(std::string_view key, EntryKind kind, std::int64_t count, const std::string& blob, std::string* error);
   std::string path_;
   sqlite3* db_ = nullptr;
   std::int64_t baseline_id_ = 0;
