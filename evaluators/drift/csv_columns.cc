@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -102,6 +103,18 @@ bool ReadField(const char** p, const char* end, std::string* buffer, std::string
   return true;
 }
 
+// Reserves `size` values and asks for transparent huge pages before the
+// memory is first touched: a 3,000,000-row column then takes 12 page faults
+// instead of 6,000.
+void AdviseHugePages(std::vector<double>* values, std::size_t size) {
+  values->reserve(size);
+  constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(values->data());
+  const std::uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const std::uintptr_t last = (begin + size * sizeof(double)) & ~(kHugePage - 1);
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+}
+
 std::string RaggedMessage(const std::string& path, std::int64_t line, std::size_t fields, std::size_t expected) {
   return fmt::format("{}:{}: the row has {} field{} but the header has {}; fix the row, or quote fields that contain "
                      "commas",
@@ -179,6 +192,7 @@ std::unique_ptr<CsvFile> CsvFile::Open(const std::string& path, int threads, std
 
   const auto body = static_cast<std::uint64_t>(p - begin);
   const bool quoted = std::memchr(p, '"', static_cast<std::size_t>(end - p)) != nullptr;
+  file->quoted_ = quoted;
   const int parts = quoted ? 1 : ThreadCount(threads);
   // Chunk boundaries at line starts.
   std::vector<std::uint64_t> bounds{body};
@@ -265,7 +279,8 @@ std::optional<int> CsvFile::Find(const std::string& name) const {
   return static_cast<int>(it - header_.begin());
 }
 
-bool CsvFile::ReadChunk(const Chunk& chunk, std::span<const int> slot_of_column, std::span<const char> text_mode,
+bool CsvFile::ReadChunk(const Chunk& chunk, std::span<const int> slot_of_column, std::size_t last_selected,
+                        std::span<const char> text_mode,
                         std::vector<CsvColumn>* columns, std::vector<char>* not_numeric, std::string* error,
                         std::int64_t* error_line) const {
   const char* p = data_ + chunk.begin;
@@ -301,6 +316,22 @@ bool CsvFile::ReadChunk(const Chunk& chunk, std::span<const int> slot_of_column,
         }
       }
       const bool at_line_end = p >= end || *p == '\n' || *p == '\r';
+      if (f == last_selected && f + 1 < expected && !quoted_ && !at_line_end) {
+        // No selected column follows and no quote can hide a separator:
+        // check the field count by counting commas (vectorised) and jump to
+        // the line end.
+        const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+        const char* line_end = nl == nullptr ? end : nl;
+        if (line_end > p && line_end[-1] == '\r') --line_end;
+        const auto fields = f + 1 + static_cast<std::size_t>(std::count(p, line_end, ','));
+        if (fields != expected) {
+          *error = RaggedMessage(path_, row_line, fields, expected);
+          *error_line = row_line;
+          return false;
+        }
+        p = line_end;
+        break;
+      }
       if (f + 1 < expected) {
         if (at_line_end) {
           *error = RaggedMessage(path_, row_line, f + 1, expected);
@@ -340,6 +371,7 @@ bool CsvFile::Read(std::span<const int> indices, std::span<const int> as_text, s
     if (std::find(as_text.begin(), as_text.end(), indices[s]) != as_text.end()) text_mode[s] = 1;
     column.numeric = text_mode[s] == 0;
     if (column.numeric) {
+      AdviseHugePages(&column.numbers, static_cast<std::size_t>(rows_));
       column.numbers.resize(static_cast<std::size_t>(rows_));
     } else {
       column.strings.resize(static_cast<std::size_t>(rows_));
@@ -347,14 +379,19 @@ bool CsvFile::Read(std::span<const int> indices, std::span<const int> as_text, s
   }
   const auto run = [&](std::span<const int> slots, std::span<const char> modes, std::vector<CsvColumn>* out,
                        std::vector<char>* not_numeric) {
+    std::size_t last = 0;
+    for (std::size_t f = 0; f < slots.size(); ++f) {
+      if (slots[f] >= 0) last = f;
+    }
     std::vector<std::string> errors(chunks_.size());
     std::vector<std::int64_t> lines(chunks_.size(), std::numeric_limits<std::int64_t>::max());
     std::vector<std::vector<char>> flags(chunks_.size(), std::vector<char>(modes.size(), 0));
     std::vector<std::thread> workers;
     for (std::size_t k = 1; k < chunks_.size(); ++k) {
-      workers.emplace_back([&, k] { ReadChunk(chunks_[k], slots, modes, out, &flags[k], &errors[k], &lines[k]); });
+        workers.emplace_back(
+          [&, k] { ReadChunk(chunks_[k], slots, last, modes, out, &flags[k], &errors[k], &lines[k]); });
     }
-    if (!chunks_.empty()) ReadChunk(chunks_[0], slots, modes, out, &flags[0], &errors[0], &lines[0]);
+    if (!chunks_.empty()) ReadChunk(chunks_[0], slots, last, modes, out, &flags[0], &errors[0], &lines[0]);
     for (auto& worker : workers) worker.join();
     const auto first = std::min_element(lines.begin(), lines.end());
     if (first != lines.end() && *first != std::numeric_limits<std::int64_t>::max()) {

@@ -61,7 +61,8 @@ class CsvFile {
     std::int64_t first_line = 0;       // 1-based line number of `begin`
   };
   CsvFile() = default;
-  bool ReadChunk(const Chunk& chunk, std::span<const int> slot_of_column, std::span<const char> text_mode,
+  bool ReadChunk(const Chunk& chunk, std::span<const int> slot_of_column, std::size_t last_selected,
+                 std::span<const char> text_mode,
                  std::vector<CsvColumn>* columns, std::vector<char>* not_numeric, std::string* error,
                  std::int64_t* error_line) const;
 
@@ -71,6 +72,7 @@ class CsvFile {
   std::vector<std::string> header_;
   std::int64_t rows_ = 0;
   std::vector<Chunk> chunks_;
+  bool quoted_ = false;  // the body holds a quote character
 };
 
 struct CsvReadOptions {

@@ -147,6 +147,22 @@ TEST_F(CsvColumnsTest, ErrorsNameTheFileLineAndWhatToDo) {
                         ": cannot open the file (No such file or directory); check the path and its permissions");
 }
 
+TEST_F(CsvColumnsTest, RaggedRowsAreFoundAfterTheLastLoadedColumn) {
+  // Only column a is loaded: the rest of each row is skipped, but counted.
+  auto columns = Read("a,b,c\r\n1,2,3\r\n4,5\r\n", 2, {"a"});
+  EXPECT_EQ(error_, (dir_ / "in.csv").string() +
+                        ":3: the row has 2 fields but the header has 3; fix the row, or quote fields that contain "
+                        "commas");
+  columns = Read("a,b,c\r\n1,2,3\r\n4,5,6,7\r\n", 2, {"a"});
+  EXPECT_EQ(error_, (dir_ / "in.csv").string() +
+                        ":3: the row has 4 fields but the header has 3; fix the row, or quote fields that contain "
+                        "commas");
+  columns = Read("a,b,c\r\n1,2,3\r\n4,5,6", 2, {"a", "b"});
+  ASSERT_TRUE(ok_) << error_;
+  EXPECT_EQ(columns[0].numbers, (std::vector<double>{1, 4}));
+  EXPECT_EQ(columns[1].numbers, (std::vector<double>{2, 5}));
+}
+
 TEST_F(CsvColumnsTest, RaggedRowLineCountsLinesInsideQuotes) {
   Read("a,b\n\"x\ny\",1\n2\n");
   EXPECT_EQ(error_, (dir_ / "in.csv").string() +
