@@ -70,6 +70,13 @@ check quoted_categorical 0 "$binary" drift compare renamed.csv renamed.csv --jso
 contains quoted_name "$work/out" '"column": "site, name"'
 contains quoted_identical "$work/out" '"drifted": 0'
 
+# A column numeric in REF and text in CUR is compared as text: a new
+# category is drift.
+printf 'door\n1\n0\nopen\n0\n' >"$work/mixed.csv"
+check mixed_types 0 "$binary" drift compare reference.csv "$work/mixed.csv" --columns door
+contains mixed_chisquare "$work/out" "door    chisquare  inf        0        inf cramers_v"
+contains mixed_drifted "$work/out" "1 of 1 columns drifted"
+
 # A forced test and threshold: marked with '*', distances compare with >=.
 check forced 0 "$binary" drift compare reference.csv current.csv --columns temperature,mode --test psi \
   --threshold 0.26 --binning sturges
