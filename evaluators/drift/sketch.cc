@@ -61,11 +61,14 @@ class Writer {
   void I32(std::int32_t v) { U32(static_cast<std::uint32_t>(v)); }
   void F64(double v) { U64(std::bit_cast<std::uint64_t>(v)); }
   void Raw(std::string_view s) { out_.append(s); }
+  void Reserve(size_t n) { out_.reserve(n); }
   std::string Take() { return std::move(out_); }
 
  private:
   void Bytes(std::uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    char bytes[8];
+    for (int i = 0; i < n; ++i) bytes[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    out_.append(bytes, static_cast<size_t>(n));
   }
   std::string out_;
 };
@@ -411,7 +414,10 @@ ReferenceDistribution DistributionSketch::ToReference() const {
 }
 
 std::string DistributionSketch::Serialize() const {
+  const std::vector<SampleItem> items = Sample();
   Writer w;
+  w.Reserve(200 + 8 * options_.sentinels.size() + 12 * (positive_.counts.size() + negative_.counts.size()) +
+            16 * items.size());
   WriteHeader(w, kKindNumeric);
   w.F64(kSketchRelativeAccuracy);
   w.F64(kSketchMinIndexable);
@@ -430,7 +436,6 @@ std::string DistributionSketch::Serialize() const {
   w.U64(static_cast<std::uint64_t>(zero_count_));
   WriteBuckets(w, PositiveBuckets());
   WriteBuckets(w, NegativeBuckets());
-  const std::vector<SampleItem> items = Sample();
   w.U32(static_cast<std::uint32_t>(items.size()));
   for (const SampleItem& item : items) {
     w.U64(item.priority);
