@@ -320,9 +320,12 @@ DriftResult CompareNumericSorted(const ReferenceDistribution& reference, std::sp
   const bool categorical = distinct <= options.categorical_max_unique;
   if (result.test == DriftTest::kAuto) result.test = AutomaticTest(true, reference_rows, distinct, options);
 
-  const KsResult ks = KolmogorovSmirnovSorted(ref, current);
+  // The exact KS p-value costs O(n1 n2) up to kKsMaxExactSize values; it is
+  // skipped (NaN) when another test decides and the caller does not want it.
+  const bool want_ks_p = options.ks_p_value || result.test == DriftTest::kKolmogorovSmirnov;
+  const KsResult ks = KolmogorovSmirnovSorted(ref, current, want_ks_p ? KsMethod::kAuto : KsMethod::kAsymptotic);
   result.ks_statistic = ks.statistic;
-  result.ks_p_value = ks.p_value;
+  result.ks_p_value = want_ks_p ? ks.p_value : kNaN;
   result.wasserstein = Wasserstein1Sorted(ref, current);
   result.wasserstein_normed = NormalizeWasserstein1(result.wasserstein, ref);
 

@@ -48,6 +48,11 @@ struct DriftOptions {
   // A numeric column with at most this many distinct reference values is
   // treated as categorical.
   std::int64_t categorical_max_unique = 5;
+  // Compute the KS p-value even when another test decides. Its exact form
+  // costs O(n1 n2) for samples up to kKsMaxExactSize values (as SciPy's), so
+  // the stream drift facts turn this off and compute it only when a rule
+  // reads `drift.ks.p_value`; DriftResult::ks_p_value is NaN when skipped.
+  bool ks_p_value = true;
 };
 
 // Returns the threshold used when DriftOptions::threshold is unset.

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <ctime>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "evaluators/drift/column_drift.h"
 #include "evaluators/drift/multiple_testing.h"
 #include "evaluators/drift/online_detectors.h"
+#include "evaluators/drift/two_sample.h"
 
 namespace stagegate::drift {
 namespace {
@@ -82,6 +84,13 @@ struct OnlineRun {
   OnlineResult page_hinkley, adwin;
 };
 
+// The KS p-value of a stream whose comparison another test decided: its
+// exact form is O(n1 n2), so it waits until a rule reads it.
+struct KsPValueRun {
+  std::string error;
+  double p_value = std::numeric_limits<double>::quiet_NaN();
+};
+
 // One cohort (field value × sensor) compared with its baseline entry.
 struct CohortResult {
   std::string name;         // "site=plant-a"
@@ -106,6 +115,7 @@ class DriftState {
       : fleet_(std::move(fleet)), settings_(std::move(settings)), baseline_(std::move(baseline)) {
     options_.test = ParseDriftTest(settings_.test).value_or(DriftTest::kAuto);
     options_.threshold = settings_.threshold;
+    options_.ks_p_value = false;  // computed on demand: KsPValue
     for (const subjects::Subject* stream : fleet_->Streams()) {
       streams_.emplace(stream->id, std::make_unique<Entry>());
       order_.push_back(stream);
@@ -140,6 +150,33 @@ class DriftState {
     return &entry.online;
   }
 
+  // The stream's two-sided KS p-value (exact or kstwo, as SciPy's 'auto'),
+  // computed on first use when the deciding test was not KS.
+  const KsPValueRun* KsPValue(const subjects::Subject& stream, const StreamResult& result) const {
+    auto it = streams_.find(stream.id);
+    if (it == streams_.end()) return nullptr;
+    Entry& entry = *it->second;
+    std::call_once(entry.ks_once, [&] {
+      if (!std::isnan(result.drift.ks_p_value)) {
+        entry.ks.p_value = result.drift.ks_p_value;
+        return;
+      }
+      contracts::Series series;
+      if (!fleet_->ReadSeries(stream, &series, &entry.ks.error)) return;
+      const std::string device = stream.document.value("device", "");
+      const std::string sensor = stream.document.value("sensor", "");
+      std::optional<DistributionSketch> sketch = baseline_->Find(StreamEntryKey(device, sensor), &entry.ks.error);
+      if (!sketch) return;
+      const std::vector<double> sentinels = ContractSentinels(stream);
+      std::vector<double> finite;
+      SplitFinite(series.values, sentinels, &finite);
+      std::sort(finite.begin(), finite.end());
+      const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(), sentinels);
+      entry.ks.p_value = KolmogorovSmirnovSorted(reference.sorted_values, finite).p_value;
+    });
+    return &entry.ks;
+  }
+
   // The stream's cohort result; null when its device is in no cohort or the
   // baseline has no cohorts (`why` says which).
   const CohortResult* Cohort(const subjects::Subject& stream, std::string* why) const {
@@ -171,6 +208,8 @@ class DriftState {
     StreamResult result;
     std::once_flag online_once;
     OnlineRun online;
+    std::once_flag ks_once;
+    KsPValueRun ks;
   };
 
   std::vector<double> ContractSentinels(const subjects::Subject& stream) const {
@@ -241,6 +280,7 @@ class DriftState {
         if (cohort.error.empty()) {
           DriftOptions options = options_;
           options.sentinels = sentinels;
+          options.ks_p_value = true;  // the correction needs a p-value whichever test decides
           std::vector<double> finite;
           SplitFinite(pooled, sentinels, &finite);
           if (static_cast<std::int64_t>(finite.size()) >= settings_.min_samples) {
@@ -347,7 +387,7 @@ ComputedFact StreamFact(const DriftState& state, const StreamResult& r, std::str
   if (fact == "wasserstein") return ComputedFact::Of(Number(d.wasserstein));
   if (fact == "wasserstein_normed") return ComputedFact::Of(Number(d.wasserstein_normed));
   if (fact == "ks.statistic") return ComputedFact::Of(Number(d.ks_statistic));
-  if (fact == "ks.p_value") return ComputedFact::Of(Number(d.ks_p_value));
+
   if (fact == "cohens_d") return ComputedFact::Of(Number(d.cohens_d));
   if (fact == "missing_shift") return ComputedFact::Of(Number(d.missing.difference));
   if (fact == "missing_shifted") return ComputedFact::Of(d.missing.shifted);
@@ -372,6 +412,12 @@ class DriftProvider : public subjects::FactProvider {
     }
     const StreamResult* result = state_->Stream(subject);
     if (result == nullptr) return ComputedFact::Missing();
+    if (fact == "ks.p_value" && result->error.empty() && result->in_baseline && result->enough_samples &&
+        result->drift.evaluable) {
+      const KsPValueRun* ks = state_->KsPValue(subject, *result);
+      if (!ks->error.empty()) return ComputedFact::Error(ks->error);
+      return ComputedFact::Of(Number(ks->p_value));
+    }
     return StreamFact(*state_, *result, fact);
   }
 
