@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "engine/common/digest.h"
@@ -196,6 +198,15 @@ bool BuildStreamBaseline(const StreamBaselineOptions& options, BaselineSummary* 
   }
   for (std::thread& worker : workers) worker.join();
   if (!ok) return false;
+  if (summary->streams == 0) {
+    auto time = [](std::int64_t us) {
+      return fmt::format("{:%FT%TZ}", std::chrono::sys_seconds(std::chrono::seconds(us / 1'000'000)));
+    };
+    *error = fmt::format("{}: none of the {} selected streams has samples in the window {}/{}; check --window and "
+                         "--at (a duration window ends at --at, which defaults to now)",
+                         options.store_path, n, time(info.window_from_us), time(info.window_to_us));
+    return false;
+  }
 
   for (const auto& [cohort, sketch] : cohorts) {
     if (!writer->Add(CohortEntryKey(info.params.cohort_field, cohort.first, cohort.second), sketch, error)) {

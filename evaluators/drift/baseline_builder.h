@@ -58,7 +58,8 @@ struct BaselineSummary {
 // Builds and stores a baseline of the selected streams' samples in
 // [window_from_us, window_to_us): one entry per stream with samples, and one
 // per (cohort value, sensor) merging its streams in stream order. One
-// transaction: on failure nothing is stored. `error` names the store.
+// transaction: on failure nothing is stored. `error` names the store. A
+// window in which no selected stream has samples is an error.
 bool BuildStreamBaseline(const StreamBaselineOptions& options, BaselineSummary* summary, std::string* error);
 
 struct CsvBaselineOptions {

@@ -105,6 +105,8 @@ check csv_and_window 2 "$binary" baseline create --csv "$work/train.csv" --windo
 contains csv_and_window_message "$work/err" "--csv builds a baseline from a training file"
 check csv_bad_column 2 "$binary" baseline create --csv "$work/train.csv" --columns speed --store "$store" --out x
 contains csv_bad_column_message "$work/err" "no column 'speed' (--columns); the file has: temperature, class, rpm"
+check empty_window 2 "$binary" baseline create --store "$store" --window 24h --at 2020-01-01 --out x
+contains empty_window_message "$work/err" "none of the 9 selected streams has samples in the window 2019-12-31T00:00:00Z/2020-01-01T00:00:00Z"
 check show_unknown 2 "$binary" baseline show nope --store "$store"
 contains show_unknown_message "$work/err" "no baseline named 'nope'; the store has: june, model-v1, temps, tiers"
 check list_no_store 2 "$binary" baseline list --store "$work/missing.db"

@@ -385,16 +385,20 @@ TEST_F(FleetBaselineTest, SelectsStreams) {
   EXPECT_EQ(all.size(), 1u);
 }
 
-TEST_F(FleetBaselineTest, AnEmptyWindowWritesNoStreamEntries) {
+TEST_F(FleetBaselineTest, AnEmptyWindowIsAnErrorAndStoresNothing) {
   StreamBaselineOptions options = Options("old");
   options.info.window_from_us = 0;
   options.info.window_to_us = 1'000'000;
   BaselineSummary summary;
   std::string error;
-  ASSERT_TRUE(BuildStreamBaseline(options, &summary, &error)) << error;
-  EXPECT_EQ(summary.streams, 0);
+  EXPECT_FALSE(BuildStreamBaseline(options, &summary, &error));
+  EXPECT_EQ(error, store_ + ": none of the 9 selected streams has samples in the window "
+                            "1970-01-01T00:00:00Z/1970-01-01T00:00:01Z; check --window and --at (a duration window "
+                            "ends at --at, which defaults to now)");
   EXPECT_EQ(summary.empty_streams, 9);
-  EXPECT_EQ(summary.cohorts, 0);
+  std::vector<BaselineInfo> all;
+  ASSERT_TRUE(ListBaselines(store_, &all, &error)) << error;
+  EXPECT_TRUE(all.empty());
 }
 
 TEST(CsvBaselineTest, BuildsColumnEntries) {
