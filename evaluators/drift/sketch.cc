@@ -313,6 +313,10 @@ void DistributionSketch::AddSeries(std::uint64_t stream_hash, std::span<const st
 }
 
 bool DistributionSketch::Merge(const DistributionSketch& other, std::string* error) {
+  if (&other == this) {  // merging with itself: work from a copy (vector self-insert is undefined)
+    const DistributionSketch copy = other;
+    return Merge(copy, error);
+  }
   if (!(options_ == other.options_)) {
     *error = fmt::format(
         "cannot merge sketches built with different options (sample size {} vs {}, seed {} vs {}, {} vs {} "

@@ -116,6 +116,16 @@ TEST(DistributionSketchTest, MergeEqualsSketchOfTheUnion) {
   EXPECT_EQ(left.SortedSampleValues(), right.SortedSampleValues());
 }
 
+TEST(DistributionSketchTest, MergeWithItselfDoublesTheCounts) {
+  DistributionSketch sketch(Options(16));
+  for (int i = 0; i < 100; ++i) sketch.Add(i, static_cast<std::uint64_t>(i));
+  std::string error;
+  ASSERT_TRUE(sketch.Merge(sketch, &error)) << error;
+  EXPECT_EQ(sketch.counts().total, 200);
+  EXPECT_EQ(sketch.Sample().size(), 16u);
+  EXPECT_DOUBLE_EQ(sketch.mean(), 49.5);
+}
+
 TEST(DistributionSketchTest, MergeRefusesDifferentOptions) {
   DistributionSketch a(Options(256)), b(Options(512));
   std::string error;
