@@ -40,9 +40,45 @@ const char* SkipBlankLine(const char* p, const char* end) {
   return p;
 }
 
+// Powers of ten exactly representable as doubles.
+constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// Reads plain decimals ("-12.3456") with at most 15 digits and no exponent:
+// the digits form an integer below 2^53 and the divisor 10^k (k <= 22) is
+// exact, so one IEEE division gives the correctly rounded value, the same
+// double from_chars returns (Clinger's fast path). Returns false for
+// anything else, which from_chars then reads.
+bool ParsePlainDecimal(std::string_view text, double* value) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  const bool negative = p < end && *p == '-';
+  if (negative) ++p;
+  std::uint64_t mantissa = 0;
+  int digits = 0, fraction = -1;
+  for (; p < end; ++p) {
+    const char c = *p;
+    if (c >= '0' && c <= '9') {
+      mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
+      ++digits;
+      if (fraction >= 0) ++fraction;
+    } else if (c == '.' && fraction < 0) {
+      fraction = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15) return false;
+  double v = static_cast<double>(mantissa);
+  if (fraction > 0) v /= kExactPowersOfTen[fraction];
+  *value = negative ? -v : v;
+  return true;
+}
+
 // Parses a cell as a number: from_chars after trimming spaces and one
 // leading '+'. Returns false when the text is not a number.
 bool ParseNumber(std::string_view text, double* value) {
+  if (ParsePlainDecimal(text, value)) return true;
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   if (text.size() > 1 && text.front() == '+' && text[1] != '-' && text[1] != '+') text.remove_prefix(1);
@@ -214,7 +250,10 @@ std::unique_ptr<CsvFile> CsvFile::Open(const std::string& path, int threads, std
       if (quoted) {
         // Walk the record: quotes may hide line breaks and commas.
         const bool blank = IsBlankLine(q, stop);
+        // A quote opens a quoted field only at the field's start, as
+        // ReadField reads it, so both passes see the same rows.
         bool in_quote = false;
+        bool field_start = true;
         const std::int64_t record_line = line + line_in_chunk;
         while (q < stop) {
           const char c = *q++;
@@ -228,11 +267,12 @@ std::unique_ptr<CsvFile> CsvFile::Open(const std::string& path, int threads, std
             } else if (c == '\n') {
               ++line_in_chunk;
             }
-          } else if (c == '"') {
+          } else if (c == '"' && field_start) {
             in_quote = true;
           } else if (c == '\n') {
             break;
           }
+          field_start = c == ',';
         }
         if (in_quote) {
           errors[k] = fmt::format("{}:{}: a quoted field is not closed; end it with a double quote (write \"\" for a "
@@ -296,6 +336,11 @@ bool CsvFile::ReadChunk(const Chunk& chunk, std::span<const int> slot_of_column,
       continue;
     }
     const std::int64_t row_line = line;
+    if (row >= rows_) {  // the row index pass and this one disagree: a bug, refuse
+      *error = fmt::format("{}:{}: more rows than the first pass counted; please report this file", path_, line);
+      *error_line = row_line;
+      return false;
+    }
     for (std::size_t f = 0; f < expected; ++f) {
       std::string_view value;
       if (!ReadField(&p, end, &buffer, &value, &line, error, path_)) {
@@ -352,7 +397,12 @@ bool CsvFile::ReadChunk(const Chunk& chunk, std::span<const int> slot_of_column,
       }
     }
     if (p < end && *p == '\r') ++p;
-    if (p < end && *p == '\n') ++p;
+    if (p < end && *p != '\n') {
+      *error = fmt::format("{}:{}: a carriage return without a line feed; end lines with LF or CRLF", path_, line);
+      *error_line = row_line;
+      return false;
+    }
+    if (p < end) ++p;
     ++line;
     ++row;
   }

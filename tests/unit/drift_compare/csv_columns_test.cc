@@ -4,7 +4,10 @@
 
 #include <unistd.h>
 
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -59,6 +62,36 @@ TEST_F(CsvColumnsTest, NumericAndCategoricalColumns) {
   EXPECT_EQ(columns[2].numbers[0], 2.5);
   EXPECT_TRUE(std::isnan(columns[2].numbers[1]));  // empty cell
   EXPECT_TRUE(std::isnan(columns[2].numbers[2]));  // "nan"
+}
+
+// The reader's fast path for plain decimals must give exactly from_chars'
+// double, for every length and position of the decimal point.
+TEST_F(CsvColumnsTest, DecimalsReadExactlyAsFromChars) {
+  std::uint64_t state = 12345;
+  const auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 17;
+  };
+  std::vector<std::string> cells;
+  for (int i = 0; i < 20000; ++i) {
+    const int digits = 1 + static_cast<int>(next() % 17);
+    std::string text = next() % 2 ? "-" : "";
+    for (int d = 0; d < digits; ++d) text += static_cast<char>('0' + next() % 10);
+    const auto point = next() % (static_cast<std::uint64_t>(digits) + 2);
+    if (point <= static_cast<std::uint64_t>(digits)) text.insert(text.size() - point, ".");
+    if (text == "." || text == "-.") text = "0";
+    cells.push_back(text);
+  }
+  std::string csv = "v\n";
+  for (const auto& c : cells) csv += c + "\n";
+  const auto columns = Read(csv, 2);
+  ASSERT_TRUE(ok_) << error_;
+  ASSERT_TRUE(columns[0].numeric);
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    double expected = 0;
+    std::from_chars(cells[i].data(), cells[i].data() + cells[i].size(), expected);
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(columns[0].numbers[i]), std::bit_cast<std::uint64_t>(expected)) << cells[i];
+  }
 }
 
 TEST_F(CsvColumnsTest, SpecialValuesAreNumeric) {
@@ -161,6 +194,19 @@ TEST_F(CsvColumnsTest, RaggedRowsAreFoundAfterTheLastLoadedColumn) {
   ASSERT_TRUE(ok_) << error_;
   EXPECT_EQ(columns[0].numbers, (std::vector<double>{1, 4}));
   EXPECT_EQ(columns[1].numbers, (std::vector<double>{2, 5}));
+}
+
+TEST_F(CsvColumnsTest, QuotesInsideAnUnquotedFieldAreText) {
+  const auto columns = Read("a,b\nx\"y,1\n\"z\",2\n");
+  ASSERT_TRUE(ok_) << error_;
+  EXPECT_EQ(columns[0].strings, (std::vector<std::string>{"x\"y", "z"}));
+  EXPECT_EQ(columns[1].numbers, (std::vector<double>{1, 2}));
+}
+
+TEST_F(CsvColumnsTest, LoneCarriageReturnIsRefused) {
+  Read("a,b\n1,2\r3,4\n", 2);
+  EXPECT_EQ(error_, (dir_ / "in.csv").string() +
+                        ":2: a carriage return without a line feed; end lines with LF or CRLF");
 }
 
 TEST_F(CsvColumnsTest, RaggedRowLineCountsLinesInsideQuotes) {
