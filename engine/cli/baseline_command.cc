@@ -14,6 +14,7 @@
 #include "engine/subjects/inputs.h"
 #include "evaluators/contracts/fleet.h"
 #include "evaluators/drift/baseline_builder.h"
+#include "evaluators/drift/cohort.h"
 #include "evaluators/drift/baseline_store.h"
 
 namespace stagegate::cli {
@@ -84,23 +85,6 @@ std::vector<std::string> SplitCommas(const std::string& text) {
   return items;
 }
 
-// The value of a dotted field ("site", "labels.tier") of an inventory
-// record as text, or nullopt when the record lacks it or it is not a scalar.
-std::optional<std::string> FieldText(const nlohmann::json& document, std::string_view field) {
-  const nlohmann::json* node = &document;
-  while (!field.empty()) {
-    const size_t dot = field.find('.');
-    const std::string part(field.substr(0, dot));
-    if (!node->is_object()) return std::nullopt;
-    auto it = node->find(part);
-    if (it == node->end()) return std::nullopt;
-    node = &*it;
-    field = dot == std::string_view::npos ? std::string_view() : field.substr(dot + 1);
-  }
-  if (node->is_string()) return node->get<std::string>();
-  if (node->is_boolean() || node->is_number()) return node->dump();
-  return std::nullopt;
-}
 
 void PrintSummary(const drift::BaselineSummary& summary, const CreateArguments& args) {
   const drift::BaselineInfo& info = summary.info;
@@ -210,7 +194,7 @@ int RunCreate(const CreateArguments& args) {
     if (!fleet || !errors.empty()) return kBadInput;
     std::set<std::string> fields;
     for (const subjects::Subject* device : inventory.OfKind(facts::SubjectKind::kDevice)) {
-      if (std::optional<std::string> value = FieldText(device->document, args.cohort_by)) {
+      if (std::optional<std::string> value = drift::CohortValue(device->document, args.cohort_by)) {
         cohort_of_device.emplace(device->id, *value);
       }
       for (const auto& [key, value] : device->document.items()) {
