@@ -85,7 +85,6 @@ std::vector<std::string> SplitCommas(const std::string& text) {
   return items;
 }
 
-
 void PrintSummary(const drift::BaselineSummary& summary, const CreateArguments& args) {
   const drift::BaselineInfo& info = summary.info;
   if (!args.csv.empty()) {
