@@ -124,10 +124,11 @@ DriftResult CompareNumeric(const ReferenceDistribution& reference, std::span<con
 DriftResult CompareNumericSorted(const ReferenceDistribution& reference, std::span<const double> current_sorted,
                                  const ValueCounts& current_counts, const DriftOptions& options);
 
-// Compares categorical counts. Missing values are not categories: pass them
-// as ValueCounts to CompareMissingness separately if tracked; here
-// reference/current missingness is zero unless counts carry the "" category,
-// which is treated as missing.
+// Compares categorical counts (category -> count). The empty category ""
+// holds the missing values (empty cells): it is counted as missing (as NaN
+// in ValueCounts) and never compared as a category. KS and Wasserstein are
+// not evaluable on categories; PSI and Jensen-Shannon use one bin per
+// category. `reference_digest` is recorded as given.
 DriftResult CompareCategorical(const CategoryCounts& reference, const CategoryCounts& current,
                                const DriftOptions& options, std::string reference_digest);
 

@@ -366,6 +366,17 @@ TEST(ScipyParity, CompareNumericReportsScipysStatistics) {
   EXPECT_GE(checked, 200);
 }
 
+TEST(SortedVariants, CompareNumericSortedEqualsCompareNumeric) {
+  const ReferenceDistribution reference = MakeReference(Normal(23, 3000), {});
+  std::vector<double> raw = Normal(24, 2000, 0.1);
+  raw[5] = kNaN;
+  std::vector<double> finite;
+  const ValueCounts counts = SplitFinite(raw, {}, &finite);
+  const DriftResult a = CompareNumeric(reference, raw, {});
+  const DriftResult b = CompareNumericSorted(reference, SortedValues(finite), counts, {});
+  EXPECT_EQ(a.ToJson(), b.ToJson());
+}
+
 // The *Sorted variants give exactly the results of the sorting ones.
 TEST(SortedVariants, AreIdenticalToTheSortingFunctions) {
   const std::vector<double> x = GenerateSample({"rounded_normal", 21, 20000, 0.0, 1.0, 10.0});
