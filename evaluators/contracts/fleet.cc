@@ -193,6 +193,21 @@ struct CompiledContract {
 
 // Thread-local read connections: SQLite connections are not shared across
 // threads, and each worker decodes its own streams.
+// Returns the SHA-256 of a file read in chunks: a fleet's store can hold
+// gigabytes, which must not be read into memory to be hashed.
+std::optional<std::string> FileSha256Hex(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return std::nullopt;
+  common::Sha256Stream digest;
+  std::vector<char> chunk(1 << 20);
+  while (file) {
+    file.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    digest.Update(std::string_view(chunk.data(), static_cast<size_t>(file.gcount())));
+  }
+  if (file.bad()) return std::nullopt;
+  return digest.FinishHex();
+}
+
 TelemetryStore* ThreadStore(const std::string& path, std::string* error) {
   thread_local std::map<std::string, std::unique_ptr<TelemetryStore>> stores;
   std::unique_ptr<TelemetryStore>& store = stores[path];
@@ -382,8 +397,8 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
     return nullptr;
   }
   store.reset();
-  if (std::optional<std::string> bytes = ReadWholeFile(options.store_path)) {
-    subjects->RecordInput({options.store_path, common::Sha256Hex(*bytes), static_cast<int64_t>(streams.size())});
+  if (std::optional<std::string> digest = FileSha256Hex(options.store_path)) {
+    subjects->RecordInput({options.store_path, *digest, static_cast<int64_t>(streams.size())});
   }
 
   // Contracts, in id order, with their device selectors compiled.
