@@ -1,4 +1,5 @@
 #include "evaluators/drift/sketch.h"
+#include "evaluators/drift/two_sample.h"
 
 #include <algorithm>
 #include <bit>
@@ -408,17 +409,26 @@ std::map<std::int32_t, std::int64_t> DistributionSketch::NegativeBuckets() const
   return NonZero(negative_.offset, negative_.counts);
 }
 
-ReferenceDistribution DistributionSketch::ToReference() const {
+ReferenceDistribution DistributionSketch::ToReference() const { return ToReference(std::nullopt); }
+
+ReferenceDistribution DistributionSketch::ToReference(std::optional<std::string> known_digest) const {
+  // One selection of the sample serves both the values and the digest; this
+  // runs once per stream in a fleet's drift run.
+  const std::vector<SampleItem> items = Sample();
+  std::vector<double> values;
+  values.reserve(items.size());
+  for (const SampleItem& item : items) values.push_back(item.value);
   ReferenceDistribution reference;
-  reference.sorted_values = SortedSampleValues();
+  reference.sorted_values = SortedValues(values);
   reference.population_size = counts_.finite;
   reference.counts = counts_;
-  reference.digest = Digest();
+  reference.digest = known_digest ? std::move(*known_digest) : Sha256Digest(SerializeWith(items));
   return reference;
 }
 
-std::string DistributionSketch::Serialize() const {
-  const std::vector<SampleItem> items = Sample();
+std::string DistributionSketch::Serialize() const { return SerializeWith(Sample()); }
+
+std::string DistributionSketch::SerializeWith(const std::vector<SampleItem>& items) const {
   Writer w;
   w.Reserve(200 + 8 * options_.sentinels.size() + 12 * (positive_.counts.size() + negative_.counts.size()) +
             16 * items.size());

@@ -132,6 +132,10 @@ class DistributionSketch {
   // population_size = finite count, counts, digest "sha256:<hex>" of
   // Serialize().
   ReferenceDistribution ToReference() const;
+  // Same, with the digest the caller already holds for this sketch's blob
+  // (a baseline entry's, checked when it was read), which saves serialising
+  // the sketch again to hash it.
+  ReferenceDistribution ToReference(std::optional<std::string> known_digest) const;
 
   // Returns the versioned little-endian blob (docs/formats/baseline.md).
   std::string Serialize() const;
@@ -144,6 +148,7 @@ class DistributionSketch {
   friend bool operator==(const DistributionSketch& a, const DistributionSketch& b);
 
  private:
+  std::string SerializeWith(const std::vector<SampleItem>& items) const;  // items: Sample()
   // A contiguous range of bucket counts, grown as values arrive.
   struct Buckets {
     std::int32_t offset = 0;

@@ -68,6 +68,16 @@ ReferenceDistribution WithoutSentinels(ReferenceDistribution reference, std::spa
   return reference;
 }
 
+// Returns the digest of a baseline entry (checked against its blob when the
+// reader read it), or nullopt when the baseline has no such key.
+std::optional<std::string> EntryDigest(const BaselineReader& baseline, std::string_view key) {
+  const std::vector<BaselineEntry>& entries = baseline.entries();
+  auto it = std::lower_bound(entries.begin(), entries.end(), key,
+                             [](const BaselineEntry& entry, std::string_view k) { return entry.key < k; });
+  if (it == entries.end() || it->key != key) return std::nullopt;
+  return it->digest;
+}
+
 // What one stream's drift facts are made of, computed once.
 struct StreamResult {
   std::string error;               // reading the store or the baseline failed
@@ -165,13 +175,14 @@ class DriftState {
       if (!fleet_->ReadSeries(stream, &series, &entry.ks.error)) return;
       const std::string device = stream.document.value("device", "");
       const std::string sensor = stream.document.value("sensor", "");
-      std::optional<DistributionSketch> sketch = baseline_->Find(StreamEntryKey(device, sensor), &entry.ks.error);
+      const std::string key = StreamEntryKey(device, sensor);
+      std::optional<DistributionSketch> sketch = baseline_->Find(key, &entry.ks.error);
       if (!sketch) return;
       const std::vector<double> sentinels = ContractSentinels(stream);
       std::vector<double> finite;
       SplitFinite(series.values, sentinels, &finite);
       std::sort(finite.begin(), finite.end());
-      const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(), sentinels);
+      const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(EntryDigest(*baseline_, key)), sentinels);
       entry.ks.p_value = KolmogorovSmirnovSorted(reference.sorted_values, finite).p_value;
     });
     return &entry.ks;
@@ -227,7 +238,8 @@ class DriftState {
 
     const std::string device = stream.document.value("device", "");
     const std::string sensor = stream.document.value("sensor", "");
-    std::optional<DistributionSketch> sketch = baseline_->Find(StreamEntryKey(device, sensor), &result.error);
+    const std::string key = StreamEntryKey(device, sensor);
+    std::optional<DistributionSketch> sketch = baseline_->Find(key, &result.error);
     if (!result.error.empty() || !sketch) return result;
     result.in_baseline = true;
     DriftOptions options = options_;
@@ -237,7 +249,8 @@ class DriftState {
     result.current_finite = static_cast<std::int64_t>(finite.size());
     result.enough_samples = result.current_finite >= settings_.min_samples;
     if (!result.enough_samples) return result;
-    result.drift = CompareNumeric(WithoutSentinels(sketch->ToReference(), options.sentinels), series.values, options);
+    result.drift = CompareNumeric(WithoutSentinels(sketch->ToReference(EntryDigest(*baseline_, key)), options.sentinels),
+                                  series.values, options);
     return result;
   }
 
@@ -265,7 +278,8 @@ class DriftState {
       CohortResult cohort;
       cohort.name = fmt::format("{}={}", field, value);
       cohort.streams = static_cast<std::int64_t>(streams.size());
-      std::optional<DistributionSketch> sketch = baseline_->Find(CohortEntryKey(field, value, sensor), &cohort.error);
+      const std::string entry_key = CohortEntryKey(field, value, sensor);
+      std::optional<DistributionSketch> sketch = baseline_->Find(entry_key, &cohort.error);
       if (cohort.error.empty() && sketch) {
         std::vector<double> pooled;
         std::vector<double> sentinels = settings_.sentinels;
@@ -284,7 +298,9 @@ class DriftState {
           std::vector<double> finite;
           SplitFinite(pooled, sentinels, &finite);
           if (static_cast<std::int64_t>(finite.size()) >= settings_.min_samples) {
-            cohort.drift = CompareNumeric(WithoutSentinels(sketch->ToReference(), sentinels), pooled, options);
+            cohort.drift =
+                CompareNumeric(WithoutSentinels(sketch->ToReference(EntryDigest(*baseline_, entry_key)), sentinels), pooled,
+                               options);
             cohort.evaluable = cohort.drift.evaluable;
             cohort.p_value = cohort.drift.p_value.value_or(cohort.drift.ks_p_value);
           }
