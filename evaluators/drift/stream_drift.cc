@@ -410,6 +410,9 @@ ComputedFact StreamFact(const DriftState& state, const StreamResult& r, std::str
   if (fact == "reference_size") return ComputedFact::Of(d.reference_size);
   if (fact == "reference_sampled") return ComputedFact::Of(d.reference_sampled);
   if (fact == "reference_digest") return ComputedFact::Of(d.reference_digest);
+  if (fact == "binning") return ComputedFact::Of(d.binning);
+  if (fact == "bins") return ComputedFact::Of(static_cast<std::int64_t>(d.bins));
+  if (fact == "empty_bin_epsilon") return ComputedFact::Of(d.empty_bin_epsilon);
   return ComputedFact::Missing();
 }
 
@@ -509,6 +512,9 @@ void RegisterDriftFacts(facts::FactSchema& schema) {
   add("reference_digest", s, "", "Digest of the stream's baseline entry the comparison used (sha256:...).");
   add("reference_size", i, "", "Finite reference values compared: the baseline entry's sample.");
   add("reference_sampled", b, "", "True when the reference is a bounded sample of a larger baseline population.");
+  add("binning", s, "", "How PSI and Jensen-Shannon binned the values: quantile (of the reference), sturges or category.");
+  add("bins", i, "", "Bins PSI and Jensen-Shannon used (equal reference quantiles merge, so it can be fewer than asked).");
+  add("empty_bin_epsilon", d, "", "Proportion given to an empty bin so that PSI stays finite (docs/drift.md).");
   add("current_size", i, "", "Finite current values of the stream in the window (NaN, ±inf and sentinels excluded).");
   add("test", s, "",
       "Test that decided: ks, chisquare, z, wasserstein, jensenshannon or psi (chosen as Evidently does unless the "
