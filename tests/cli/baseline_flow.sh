@@ -5,24 +5,7 @@
 # exit 2 with one line naming the flag or file.
 #   baseline_flow.sh BINARY
 set -uo pipefail
-binary=$(realpath "$1")
-root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name=$1 expected=$2; shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local code=$?
-  if [ "$code" = "$expected" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $name: exit $code, expected $expected"; head -5 "$work/out" "$work/err"
-  fi
-}
-contains() {  # contains NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $1: '$3' not in $(basename "$2"):"; head -5 "$2"
-  fi
-}
+source "$(dirname "$0")/flow_lib.sh" "$1"
 fleet="$root/tests/data/fleet"
 store="$work/fleet.db"
 
@@ -119,5 +102,4 @@ if [ "$(grep -c '"name":' "$work/out")" = 4 ]; then passed=$((passed + 1)); else
 # The telemetry store still takes ingests and judges as before.
 check ingest_after 0 "$binary" ingest --store "$store" "$fleet/telemetry.csv.gz" --time-format epoch-s
 
-echo "baseline flow: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish "baseline flow"

@@ -5,29 +5,8 @@
 # `stagegate gate --store --inventory`.
 #   contracts_flow.sh BINARY
 set -uo pipefail
-binary=$(realpath "$1")
-root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/flow_lib.sh" "$1"
 export STAGEGATE_EVIDENCE="$work/evidence/evidence.db"
-passed=0 failed=0
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name=$1 expected=$2; shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local code=$?
-  if [ "$code" = "$expected" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $name: exit $code, expected $expected"; head -5 "$work/out" "$work/err"
-  fi
-}
-contains() {  # contains NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $1: '$3' not in $(basename "$2"):"; head -5 "$2"
-  fi
-}
-lacks() {  # lacks NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then failed=$((failed + 1)); echo "FAIL $1: '$3' in $(basename "$2")"; else
-    passed=$((passed + 1)); fi
-}
 fleet="$root/tests/data/fleet"
 
 check ingest 0 "$binary" ingest --store "$work/fleet.db" "$fleet/telemetry.csv.gz" --time-format epoch-s
@@ -105,5 +84,4 @@ fi
 [ "$(sqlite3 "$work/killed.db" "SELECT sum(samples) FROM blocks")" = 172800 ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL the store does not hold the file exactly once"; }
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -4,29 +4,8 @@
 # ref:cur pairs), sentinels, forced tests, and bad input with exit code 2.
 #   drift_compare_flow.sh BINARY
 set -uo pipefail
-binary=$(realpath "$1")
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/flow_lib.sh" "$1"
 data="$root/tests/data/drift/compare"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name=$1 expected=$2; shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local code=$?
-  if [ "$code" = "$expected" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $name: exit $code, expected $expected"; head -5 "$work/out" "$work/err"
-  fi
-}
-contains() {  # contains NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $1: '$3' not in $(basename "$2"):"; head -5 "$2"
-  fi
-}
-lacks() {  # lacks NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then failed=$((failed + 1)); echo "FAIL $1: '$3' in $(basename "$2")"; else
-    passed=$((passed + 1)); fi
-}
 lines() {  # lines NAME FILE COUNT
   local n; n=$(wc -l <"$2")
   if [ "$n" = "$3" ]; then passed=$((passed + 1)); else
@@ -109,5 +88,4 @@ contains not_evaluable "$work/out" "temperature: not evaluable: the current samp
 contains not_evaluable_row "$work/out" "n/a"
 lacks no_drift_claim "$work/out" "1 of 1"
 
-echo "drift_compare_flow: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish "drift_compare_flow"

@@ -5,25 +5,8 @@
 # through `stagegate gate`.
 #   drift_facts_flow.sh BINARY
 set -uo pipefail
-binary=$(realpath "$1")
-root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/flow_lib.sh" "$1"
 export STAGEGATE_EVIDENCE="$work/evidence/evidence.db"
-passed=0 failed=0
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name=$1 expected=$2; shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local code=$?
-  if [ "$code" = "$expected" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $name: exit $code, expected $expected"; head -5 "$work/out" "$work/err"
-  fi
-}
-contains() {  # contains NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $1: '$3' not in $(basename "$2"):"; head -5 "$2"
-  fi
-}
 
 check simulate 0 "$binary" simulate --out "$work/fleet" --seed 11 --devices 4 --days 0.1
 check ingest 0 "$binary" ingest --store "$work/t.db" "$work/fleet/telemetry.csv"
@@ -120,5 +103,4 @@ contains bad_settings_hint "$work/both" "SG307"
 # The shipped template's own PolicyTest.
 check template_test 0 "$binary" test --policies "$root/rules/drift"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

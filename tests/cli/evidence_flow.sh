@@ -4,25 +4,8 @@
 # then the file is tampered with and every check must say so.
 #   evidence_flow.sh BINARY
 set -uo pipefail
-binary=$(realpath "$1")
-root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/flow_lib.sh" "$1"
 export STAGEGATE_EVIDENCE="$work/log/evidence.db"
-passed=0 failed=0
-check() {  # check NAME EXPECTED_EXIT COMMAND... ; output in $work/out, $work/err
-  local name=$1 expected=$2; shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local code=$?
-  if [ "$code" = "$expected" ]; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $name: exit $code, expected $expected"; head -5 "$work/out" "$work/err"
-  fi
-}
-contains() {  # contains NAME FILE TEXT
-  if grep -qF -- "$3" "$2"; then passed=$((passed + 1)); else
-    failed=$((failed + 1)); echo "FAIL $1: '$3' not in $(basename "$2"):"; head -5 "$2"
-  fi
-}
 gate=(gate --policies "$root/tests/data/gate/policies" --input "$root/tests/data/gate/inputs" --at 2025-06-01T00:00:00Z)
 
 check keys_init 0 "$binary" keys init --out "$work/keys"
@@ -134,5 +117,4 @@ contains read_only_message "$work/err" "$STAGEGATE_EVIDENCE"
 chmod 644 "$STAGEGATE_EVIDENCE"
 check read_only_kept 0 "$binary" evidence verify --pubkey "$work/keys/signing.pub"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
