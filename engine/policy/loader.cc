@@ -850,7 +850,8 @@ void Loader::ReadFile(const File& file) {
   }
   if (std::optional<std::pair<int, int>> comma = cel::FindLeadingComma(file.content)) {
     Report("SG001", file, comma->first, comma->second,
-           "YAML syntax error: a document cannot start with ','; remove it or quote the value");
+           "YAML syntax error: a line cannot start with ',' at the start of a document or after a top-level list item; "
+           "remove it or quote the value");
     return;
   }
   try {

@@ -144,7 +144,8 @@ void LoadStructuredInventory(const std::string& path, const std::string& content
     return;
   }
   if (std::optional<std::pair<int, int>> comma = cel::FindLeadingComma(content)) {
-    errors->push_back(fmt::format("{}:{}:{}: YAML syntax error: a document cannot start with ','", path,
+    errors->push_back(fmt::format("{}:{}:{}: YAML syntax error: a line cannot start with ',' at the start of a document or after a "
+                                  "top-level list item", path,
                                   comma->first, comma->second));
     return;
   }

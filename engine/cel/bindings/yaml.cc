@@ -127,7 +127,7 @@ bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* er
     if (std::optional<std::pair<int, int>> comma = FindLeadingComma(yaml_text)) {
       if (error != nullptr) {
         *error = "line " + std::to_string(comma->first) + ", column " + std::to_string(comma->second) +
-                 ": a document cannot start with ','";
+                 ": a line cannot start with ',' at the start of a document or after a top-level list item";
       }
       return false;
     }

@@ -62,11 +62,70 @@ inline std::optional<std::pair<int, int>> FindNulByte(std::string_view text) {
   return std::make_pair(line, static_cast<int>(at - line_start) + 1);
 }
 
+// yaml-cpp 0.7 (Debian 12) never returns when, after a list item at column 0
+// ("- a"), a line starts with ',' at column 0: "- a\n,b" loops, allocating,
+// until memory runs out. Such a line is not valid YAML (',' cannot start a
+// node, and a continuation would need indenting). Returns the 1-based line
+// and column of the first such comma outside flow collections and quoted
+// scalars, or nullopt. The scan is conservative: a bracket inside a plain
+// scalar suspends it, so it can miss a case but never refuses valid YAML.
+inline std::optional<std::pair<int, int>> FindCommaAfterTopLevelList(std::string_view text) {
+  int line = 1;
+  size_t pos = 0;
+  bool in_list = false;  // the last content line at column 0 was a list item
+  int flow_depth = 0;
+  char quote = 0;  // the quote of a quoted scalar still open at a line's end
+  while (pos < text.size()) {
+    const size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string_view content = text.substr(pos, end - pos);
+    if (quote == 0 && flow_depth == 0 && !content.empty()) {
+      const char first = content[0];
+      if (first == ',' && in_list) return std::make_pair(line, 1);
+      if (content.substr(0, 3) == "---" || content.substr(0, 3) == "...") {
+        in_list = false;
+      } else if (first == '-' && (content.size() == 1 || content[1] == ' ' || content[1] == '\t' || content[1] == '\r')) {
+        in_list = true;
+      } else if (first != ' ' && first != '\t' && first != '#' && first != '\r') {
+        in_list = false;
+      }
+    }
+    bool token_start = true;  // a quote here opens a quoted scalar
+    for (size_t i = 0; i < content.size(); ++i) {
+      const char c = content[i];
+      if (quote == '"') {
+        if (c == '\\') ++i;
+        else if (c == '"') quote = 0;
+        continue;
+      }
+      if (quote == '\'') {
+        if (c == '\'' && i + 1 < content.size() && content[i + 1] == '\'') ++i;
+        else if (c == '\'') quote = 0;
+        continue;
+      }
+      if (c == '#' && (i == 0 || content[i - 1] == ' ' || content[i - 1] == '\t')) break;  // a comment
+      if ((c == '"' || c == '\'') && token_start) {
+        quote = c;
+        continue;
+      }
+      if (c == '[' || c == '{') ++flow_depth;
+      else if ((c == ']' || c == '}') && flow_depth > 0) --flow_depth;
+      token_start = c == ' ' || c == '\t' || c == '[' || c == '{' || c == ',' || c == ':' ||
+                    ((c == '-' || c == '?') && token_start);
+    }
+    pos = end + 1;
+    ++line;
+  }
+  return std::nullopt;
+}
+
 // yaml-cpp 0.7 (Debian 12) allocates without bound when a document's first
-// token is a ',' (",\n" alone exhausts memory). Returns the 1-based line and
-// column of such a comma, to be reported as a syntax error before the text
-// reaches yaml-cpp, or nullopt when there is none.
+// token is a ',' (",\n" alone exhausts memory), and loops without end on a
+// ',' that starts a line after a top-level list item (see
+// FindCommaAfterTopLevelList). Returns the 1-based line and column of such a
+// comma, to be reported as a syntax error before the text reaches yaml-cpp,
+// or nullopt when there is none.
 inline std::optional<std::pair<int, int>> FindLeadingComma(std::string_view text) {
+  if (std::optional<std::pair<int, int>> after_list = FindCommaAfterTopLevelList(text)) return after_list;
   int line = 1;
   size_t pos = 0;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // byte order mark

@@ -137,5 +137,21 @@ TEST(YamlToJsonTest, RefusesDocumentsStartingWithAComma) {
   EXPECT_EQ(out["x"][1], "b");
 }
 
+// Regression (found by the contracts fuzz target in CI): yaml-cpp 0.7 never
+// returns when a line starts with ',' after a top-level list item.
+TEST(YamlToJsonTest, RefusesACommaLineAfterATopLevelList) {
+  nlohmann::json out;
+  std::string error;
+  for (const char* text : {"\n-\n,h24:", "- a\n,b", "- a\n\n# c\n,b", "- [a]\n,b", "- a\n  - b\n,c"}) {
+    EXPECT_FALSE(YamlToJson(text, &out, &error)) << text;
+    EXPECT_NE(error.find("cannot start with ','"), std::string::npos) << error;
+  }
+  // A comma line inside a flow collection or a quoted scalar is ordinary YAML.
+  EXPECT_TRUE(YamlToJson("- [a\n,b]\n", &out, &error)) << error;
+  EXPECT_EQ(out[0][1], "b");
+  EXPECT_TRUE(YamlToJson("- \"a\n,b\"\n- 'it''s\n,c'\n", &out, &error)) << error;
+  EXPECT_EQ(out[0], "a ,b");
+}
+
 }  // namespace
 }  // namespace stagegate::cel
