@@ -62,17 +62,16 @@ inline std::optional<std::pair<int, int>> FindNulByte(std::string_view text) {
   return std::make_pair(line, static_cast<int>(at - line_start) + 1);
 }
 
-// yaml-cpp 0.7 (Debian 12) never returns when, after a list item at column 0
-// ("- a"), a line starts with ',' at column 0: "- a\n,b" loops, allocating,
-// until memory runs out. Such a line is not valid YAML (',' cannot start a
-// node, and a continuation would need indenting). Returns the 1-based line
-// and column of the first such comma outside flow collections and quoted
-// scalars, or nullopt. The scan is conservative: a bracket inside a plain
-// scalar suspends it, so it can miss a case but never refuses valid YAML.
+// yaml-cpp 0.7 (Debian 12) never returns when, after a list item ("- a",
+// at any depth), a line starts with ',' at column 0: "- a\n,b" loops,
+// allocating, until memory runs out. Outside flow collections and quoted
+// scalars such a line can only continue a top-level plain scalar, which no
+// policy, input, inventory or contract is, so every one is refused. Returns
+// the 1-based line and column of the first, or nullopt. A bracket inside a
+// plain scalar suspends the scan (it can miss a case, never a flow list).
 inline std::optional<std::pair<int, int>> FindCommaAfterTopLevelList(std::string_view text) {
   int line = 1;
   size_t pos = 0;
-  bool in_list = false;  // the last content line at column 0 was a list item
   int flow_depth = 0;
   char quote = 0;  // the quote of a quoted scalar still open at a line's end
   while (pos < text.size()) {
@@ -80,14 +79,10 @@ inline std::optional<std::pair<int, int>> FindCommaAfterTopLevelList(std::string
     const std::string_view content = text.substr(pos, end - pos);
     if (quote == 0 && flow_depth == 0 && !content.empty()) {
       const char first = content[0];
-      if (first == ',' && in_list) return std::make_pair(line, 1);
-      if (content.substr(0, 3) == "---" || content.substr(0, 3) == "...") {
-        in_list = false;
-      } else if (first == '-' && (content.size() == 1 || content[1] == ' ' || content[1] == '\t' || content[1] == '\r')) {
-        in_list = true;
-      } else if (first != ' ' && first != '\t' && first != '#' && first != '\r') {
-        in_list = false;
-      }
+      // A ',' at column 0 in block context hangs yaml-cpp after a list at
+      // any depth; it only ever belongs to a top-level plain scalar running
+      // over several lines, which no Stagegate file is.
+      if (first == ',') return std::make_pair(line, 1);
     }
     bool token_start = true;  // a quote here opens a quoted scalar
     for (size_t i = 0; i < content.size(); ++i) {
