@@ -67,8 +67,8 @@ inline std::optional<std::pair<int, int>> FindNulByte(std::string_view text) {
 // allocating, until memory runs out. Outside flow collections and quoted
 // scalars such a line can only continue a top-level plain scalar, which no
 // policy, input, inventory or contract is, so every one is refused. Returns
-// the 1-based line and column of the first, or nullopt. A bracket inside a
-// plain scalar suspends the scan (it can miss a case, never a flow list).
+// the 1-based line and column of the first, or nullopt. Flow collections and
+// quotes count only where a token starts, not inside a plain scalar.
 inline std::optional<std::pair<int, int>> FindCommaAfterTopLevelList(std::string_view text) {
   int line = 1;
   size_t pos = 0;
@@ -102,7 +102,7 @@ inline std::optional<std::pair<int, int>> FindCommaAfterTopLevelList(std::string
         quote = c;
         continue;
       }
-      if (c == '[' || c == '{') ++flow_depth;
+      if ((c == '[' || c == '{') && token_start) ++flow_depth;  // not inside a plain scalar ("a[b")
       else if ((c == ']' || c == '}') && flow_depth > 0) --flow_depth;
       token_start = c == ' ' || c == '\t' || c == '[' || c == '{' || c == ',' || c == ':' ||
                     ((c == '-' || c == '?') && token_start);
