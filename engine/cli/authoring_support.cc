@@ -2,6 +2,7 @@
 
 #include "evaluators/contracts/fleet.h"
 #include "evaluators/drift/stream_drift.h"
+#include "evaluators/models/model_facts.h"
 
 #include <iostream>
 #include <vector>
@@ -52,6 +53,7 @@ facts::FactSchema CoreSchema() {
   // Each evaluator registers its facts in one place.
   contracts::RegisterContractFacts(schema);
   drift::RegisterDriftFacts(schema);
+  models::RegisterModelFacts(schema);
   return schema;
 }
 

@@ -12,6 +12,7 @@
 #include "engine/cli/authoring_support.h"
 #include "engine/cli/evidence_support.h"
 #include "engine/cli/fleet_support.h"
+#include "engine/cli/model_support.h"
 #include "engine/common/uuid.h"
 #include "engine/eval/engine.h"
 #include "engine/policy/loader.h"
@@ -148,6 +149,7 @@ int RunGate(const GateArguments& args) {
   fleet_support::ContractRun contract_run;
   if (!fleet_support::AddContractPolicies(&bundle, &contract_run)) return 2;
   if (!fleet_support::LoadFleet(args.fleet, *at, &inputs, &contract_run)) return 2;
+  if (!model_support::AddModelProviders(bundle, args.fleet.store, &inputs, &contract_run.providers)) return 2;
   if (!inputs.ok()) {
     for (const subjects::InputError& error : inputs.errors()) std::cerr << subjects::FormatInputError(error) << "\n";
     return 2;

@@ -171,13 +171,10 @@ void RegisterCoreFacts(FactSchema& schema) {
   add(s, "contract.owner", Type::String(), "", "Owner of the stream's data contract.");
   add(s, "contract.allowed_sites", Type::List(Type::String()), "", "Sites allowed to produce the stream.");
 
+  // Models' digests, evaluations and device fit are computed by the models
+  // evaluator (evaluators/models), which registers them.
   const SubjectKind m = SubjectKind::kModel;
-  add(m, "version", Type::String(), "", "Model version.");
   add(m, "format", Type::String(), "", "Serialization format (\"onnx\", ...).");
-  add(m, "sha256", Type::String(), "", "SHA-256 digest of the model file, hex.");
-  add(m, "size_bytes", Type::Int(), "bytes", "Size of the model file.");
-  add(m, "eval.accuracy", Type::Double(), "ratio", "Accuracy on the evaluation dataset.");
-  add(m, "eval.latency_p99_ms", Type::Double(), "ms", "99th percentile inference latency.");
 
   const SubjectKind a = SubjectKind::kArtifact;
   add(a, "type", Type::String(), "", "Artifact type (\"firmware\", \"sbom\", ...).");
@@ -186,10 +183,10 @@ void RegisterCoreFacts(FactSchema& schema) {
   add(a, "size_bytes", Type::Int(), "bytes", "Size of the artifact.");
   add(a, "signed", Type::Bool(), "", "Whether the artifact carries a signature.");
 
+  // A deployment's model, firmware and target facts are computed by the
+  // models evaluator, which registers them.
   const SubjectKind dep = SubjectKind::kDeployment;
-  add(dep, "model", schema.SubjectType(m), "", "The model being deployed (all its model facts).");
-  add(dep, "firmware", schema.SubjectType(a), "", "The firmware image being deployed (all its artifact facts).");
-  add(dep, "cohort", Type::List(Type::String()), "", "Ids of the target devices.");
+  add(dep, "cohort", Type::List(Type::String()), "", "Ids of the target devices, when listed explicitly.");
   add(dep, "environment", Type::String(), "", "Target environment (\"staging\", \"production\", ...).");
 
   const SubjectKind df = SubjectKind::kDataflow;

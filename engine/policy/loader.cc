@@ -24,7 +24,12 @@ using internal::Suggest;
 using facts::SubjectKind;
 
 constexpr std::string_view kApiVersion = "stagegate/v1";
-const std::vector<std::string> kKinds = {"Rule", "Policy", "Framework", "Waiver", "PolicyTest", "FactSchema", "DataContract"};
+const std::vector<std::string> kKinds = {"Rule", "Policy", "Framework", "Waiver", "PolicyTest", "FactSchema", "DataContract",
+                                          "KeySet", "DeviceProfile"};
+// Kinds whose documents an evaluator reads from the bundle, not the loader.
+bool IsEvaluatorKind(std::string_view kind) {
+  return kind == "DataContract" || kind == "KeySet" || kind == "DeviceProfile";
+}
 const std::vector<std::string> kSeverities = {"info", "low", "medium", "high", "critical"};
 const std::vector<std::string> kEnforcements = {"deny", "warn", "audit"};
 const std::vector<std::string> kStages = {"gate", "audit"};
@@ -884,8 +889,9 @@ void Loader::ReadFile(const File& file) {
     const Field* api = Get(fields, "apiVersion");
     const Field* kind = Get(fields, "kind");
     // Data contracts are ODCS documents (apiVersion v3.x), read and checked by
-    // the contracts evaluator, not by the policy loader.
-    if (kind != nullptr && kind->value.IsScalar() && kind->value.Scalar() == "DataContract") continue;
+    // the contracts evaluator; key sets and device profiles are read by the
+    // model gates. The policy loader leaves them to their evaluators.
+    if (kind != nullptr && kind->value.IsScalar() && IsEvaluatorKind(kind->value.Scalar())) continue;
     if (api == nullptr) {
       ReportAt("SG003", file, root, fmt::format("missing 'apiVersion'; add 'apiVersion: {}'", kApiVersion));
       continue;
