@@ -15,6 +15,7 @@
 #include "engine/cli/gate_command.h"
 #include "engine/cli/ingest_command.h"
 #include "engine/cli/keys_command.h"
+#include "engine/cli/model_command.h"
 #include "engine/cli/simulate_command.h"
 #include "engine/cli/test_command.h"
 
@@ -50,6 +51,7 @@ or policy (the message names the file, line and what to do); 3 internal error.)"
   stagegate::cli::AddSimulateCommand(app, &exit_code);
   stagegate::cli::AddBaselineCommand(app, &exit_code);
   stagegate::cli::AddDriftCommand(app, &exit_code);
+  stagegate::cli::AddModelCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -19,7 +19,8 @@
 // the arena's size; Run never allocates tensor memory beyond it.
 //
 // Thread safety: a Model is immutable after Load and may be shared; a Session
-// is used by one thread at a time (make one per thread).
+// is used by one thread at a time (make one per thread). A Session reads its
+// Model's kernels: the Model must outlive every Session planned from it.
 
 #include <cstddef>
 #include <cstdint>
@@ -69,6 +70,17 @@ struct ModelSummary {
 
 class Session;
 
+// Bounds of one Plan call. The defaults suit real models; a fuzzer or a
+// small device passes smaller ones. A plan beyond them is refused with a
+// message, never attempted.
+struct PlanLimits {
+  // Bytes of the session's arena (the planned peak), and so of any one
+  // intermediate tensor.
+  std::size_t max_arena_bytes = std::size_t{4} << 30;
+  // Bytes of any one tensor computed while planning (constant folding).
+  std::size_t max_folded_bytes = std::size_t{1} << 30;
+};
+
 class Model {
  public:
   ~Model();
@@ -84,6 +96,8 @@ class Model {
   // order; symbolic dimensions fixed, declared ones matched). Returns null
   // and sets `error` when the shapes do not fit the model.
   std::unique_ptr<Session> Plan(const std::vector<Shape>& input_shapes, std::string* error) const;
+  std::unique_ptr<Session> Plan(const std::vector<Shape>& input_shapes, const PlanLimits& limits,
+                                std::string* error) const;
 
   struct Impl;
 
