@@ -93,6 +93,37 @@ void ForEachBroadcast(const Shape& out, const std::array<const Shape*, N>& ins, 
     }
     return;
   }
+  // Fast path, numpy's commonest case: every input is the output's trailing
+  // dimensions ([N, F] with [F]) or a scalar. Input k then repeats with
+  // period sizes[k]; the inner loop is affine in j and vectorizes.
+  std::int64_t sizes[N];
+  std::int64_t steps[N];
+  std::int64_t inner_block = total;
+  bool all_suffixes = true;
+  for (std::size_t k = 0; k < N && all_suffixes; ++k) {
+    const Shape& in = *ins[k];
+    std::size_t first = 0;
+    while (first < in.size() && in[first] == 1) ++first;
+    const std::size_t length = in.size() - first;
+    all_suffixes = length <= out.size();
+    for (std::size_t d = 0; all_suffixes && d < length; ++d) {
+      all_suffixes = in[first + d] == out[out.size() - length + d];
+    }
+    sizes[k] = ElementCount(in);
+    steps[k] = sizes[k] == 1 ? 0 : 1;
+    if (sizes[k] > 1) inner_block = std::min(inner_block, sizes[k]);
+  }
+  if (all_suffixes) {
+    for (std::int64_t start = 0; start < total; start += inner_block) {
+      std::array<std::int64_t, N> base{};
+      for (std::size_t k = 0; k < N; ++k) base[k] = steps[k] == 0 ? 0 : start % sizes[k];
+      for (std::int64_t j = 0; j < inner_block; ++j) {
+        for (std::size_t k = 0; k < N; ++k) offsets[k] = base[k] + j * steps[k];
+        f(start + j, offsets);
+      }
+    }
+    return;
+  }
   const int rank = static_cast<int>(out.size());
   std::int64_t strides[N][kMaxRank];
   for (std::size_t k = 0; k < N; ++k) {

@@ -1,6 +1,7 @@
 // Element-wise operators: arithmetic with numpy broadcasting, activations,
 // comparisons, Where, Clip and Cast.
 
+#include <Eigen/Core>
 #include <cmath>
 #include <limits>
 
@@ -8,6 +9,12 @@
 
 namespace stagegate::inference {
 namespace {
+
+using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
+using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
+using RowsMap = Eigen::Map<Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+using ConstRowsMap = Eigen::Map<const Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+using ConstRowMap = Eigen::Map<const Eigen::Array<float, 1, Eigen::Dynamic>>;
 
 // ---- Binary and variadic arithmetic ---------------------------------------
 
@@ -87,13 +94,77 @@ class ArithmeticKernel final : public NodeKernel {
       Compute<std::int64_t, std::int64_t>(inputs, out);
     } else if (kOp == Arith::kPow && inputs[1]->type() == ElementType::kInt64) {
       Compute<float, std::int64_t>(inputs, out);
-    } else {
+    } else if (inputs.size() != 2 || !FastFloat(*inputs[0], *inputs[1], out)) {
       Compute<float, float>(inputs, out);
     }
     return Status::Ok();
   }
 
  private:
+  // Float Add, Sub, Mul, Div through Eigen's SIMD when the shapes are the
+  // common ones: equal, a scalar on either side, or input 1 a row ([F])
+  // broadcast over input 0 ([N, F]). False when none applies.
+  static bool FastFloat(const Tensor& a_tensor, const Tensor& b_tensor, Tensor& out) {
+    constexpr bool kSupported =
+        kOp == Arith::kAdd || kOp == Arith::kSum || kOp == Arith::kSub || kOp == Arith::kMul || kOp == Arith::kDiv;
+    if constexpr (!kSupported) {
+      return false;
+    } else {
+      const std::int64_t total = out.size();
+      const std::int64_t a_size = a_tensor.size();
+      const std::int64_t b_size = b_tensor.size();
+      ArrayMap y(out.data<float>(), total);
+      const auto op = [](const auto& x, const auto& z) {
+        if constexpr (kOp == Arith::kSub) return x - z;
+        if constexpr (kOp == Arith::kMul) return x * z;
+        if constexpr (kOp == Arith::kDiv) return x / z;
+        if constexpr (kOp == Arith::kAdd || kOp == Arith::kSum) return x + z;
+      };
+      if (a_size == total && b_size == total) {
+        y = op(ConstArrayMap(a_tensor.data<float>(), total), ConstArrayMap(b_tensor.data<float>(), total));
+        return true;
+      }
+      if (a_size == total && b_size == 1) {
+        y = op(ConstArrayMap(a_tensor.data<float>(), total), b_tensor.data<float>()[0]);
+        return true;
+      }
+      if (a_size == 1 && b_size == total) {
+        const float scalar = a_tensor.data<float>()[0];
+        const ConstArrayMap b(b_tensor.data<float>(), total);
+        if constexpr (kOp == Arith::kSub) {
+          y = scalar - b;
+        } else if constexpr (kOp == Arith::kDiv) {
+          y = scalar / b;
+        } else {
+          y = op(b, scalar);
+        }
+        return true;
+      }
+      // Input 1 a row: its shape, without leading 1s, is the output's last dimension.
+      const Shape& b_shape = b_tensor.shape();
+      const bool b_is_row =
+          a_size == total && !out.shape().empty() && b_size == out.shape().back() &&
+          std::all_of(b_shape.begin(), b_shape.end(), [&](std::int64_t d) { return d == 1 || d == b_size; });
+      if (b_is_row && b_size > 0) {
+        const std::int64_t rows = total / b_size;
+        RowsMap y_rows(out.data<float>(), rows, b_size);
+        const ConstRowsMap a(a_tensor.data<float>(), rows, b_size);
+        const ConstRowMap row(b_tensor.data<float>(), b_size);
+        if constexpr (kOp == Arith::kSub) {
+          y_rows = a.rowwise() - row;
+        } else if constexpr (kOp == Arith::kMul) {
+          y_rows = a.rowwise() * row;
+        } else if constexpr (kOp == Arith::kDiv) {
+          y_rows = a.rowwise() / row;
+        } else {
+          y_rows = a.rowwise() + row;
+        }
+        return true;
+      }
+      return false;
+    }
+  }
+
   // U is the type of input 1 (Pow's exponent may be int64); later inputs are T.
   template <typename T, typename U>
   static void Compute(std::span<const Tensor* const> inputs, Tensor& out) {
@@ -159,9 +230,36 @@ class UnaryKernel final : public NodeKernel {
       }
       return Status::Ok();
     }
-    const float* x = inputs[0]->data<float>();
-    float* y = outputs[0]->data<float>();
-    for (std::int64_t i = 0; i < n; ++i) y[i] = Compute(x[i]);
+    // Eigen's array functions are vectorized (SIMD exp, log, tanh, logistic).
+    const ConstArrayMap x(inputs[0]->data<float>(), n);
+    ArrayMap y(outputs[0]->data<float>(), n);
+    switch (kOp) {
+      case Unary::kSqrt:
+        y = x.sqrt();
+        break;
+      case Unary::kExp:
+        y = x.exp();
+        break;
+      case Unary::kLog:
+        y = x.log();
+        break;
+      case Unary::kAbs:
+        y = x.abs();
+        break;
+      case Unary::kNeg:
+        y = -x;
+        break;
+      case Unary::kRelu:
+        y = x.max(0.0f);
+        break;  // std::max(x, 0): NaN stays NaN, as in PyTorch
+      case Unary::kLeakyRelu:
+        y = (x >= 0.0f).select(x, x * alpha_);
+        break;
+      case Unary::kSigmoid:
+      case Unary::kTanh:
+        for (std::int64_t i = 0; i < n; ++i) y[i] = Compute(x[i]);
+        break;
+    }
     return Status::Ok();
   }
 

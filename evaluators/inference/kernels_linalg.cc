@@ -183,36 +183,58 @@ class GemmKernel final : public NodeKernel {
     const std::int64_t n = y_tensor.shape()[1];
     const std::int64_t k = trans_a_ ? a_tensor.shape()[0] : a_tensor.shape()[1];
     Map y(y_tensor.data<float>(), m, n);
+    // Eigen copies a scaled operand into a heap temporary on its one-row
+    // (matrix-vector) path, so alpha stays out of the product expression:
+    // Y = alpha * (A'B' + (beta / alpha) C).
+    const float c_scale = alpha_ == 0.0f ? beta_ : beta_ / alpha_;
     const Tensor* c = inputs.size() > 2 ? inputs[2] : nullptr;
     if (c != nullptr && beta_ != 0.0f) {
       const float* c_data = c->data<float>();
       const Shape& c_shape = c->shape();
       const std::int64_t c_rows = c_shape.size() == 2 ? c_shape[0] : 1;
       const std::int64_t c_cols = c_shape.empty() ? 1 : c_shape.back();
-      for (std::int64_t i = 0; i < m; ++i) {
-        for (std::int64_t j = 0; j < n; ++j) {
-          y(i, j) = beta_ * c_data[(c_rows == 1 ? 0 : i) * c_cols + (c_cols == 1 ? 0 : j)];
+      if (c_rows == 1 && c_cols == n && c_scale == 1.0f) {
+        // A layer's bias: copy it into every row (an Eigen rowwise assignment would evaluate into a temporary).
+        for (std::int64_t i = 0; i < m; ++i) {
+          std::memcpy(y_tensor.data<float>() + i * n, c_data, static_cast<std::size_t>(n) * sizeof(float));
         }
+      } else {
+        FillFromC(c_data, c_rows, c_cols, c_scale, m, n, y_tensor.data<float>());
       }
     } else {
       y.setZero();
     }
-    if (m == 0 || n == 0 || k == 0) return Status::Ok();
+    if (m == 0 || n == 0 || k == 0 || alpha_ == 0.0f) return Status::Ok();
     const ConstMap a(a_tensor.data<float>(), a_tensor.shape()[0], a_tensor.shape()[1]);
     const ConstMap b(b_tensor.data<float>(), b_tensor.shape()[0], b_tensor.shape()[1]);
     if (trans_a_ && trans_b_) {
-      y.noalias() += alpha_ * (a.transpose() * b.transpose());
+      y.noalias() += a.transpose() * b.transpose();
     } else if (trans_a_) {
-      y.noalias() += alpha_ * (a.transpose() * b);
+      y.noalias() += a.transpose() * b;
     } else if (trans_b_) {
-      y.noalias() += alpha_ * (a * b.transpose());
+      y.noalias() += a * b.transpose();
     } else {
-      y.noalias() += alpha_ * (a * b);
+      y.noalias() += a * b;
     }
+    if (alpha_ != 1.0f) y *= alpha_;
     return Status::Ok();
   }
 
  private:
+  // Y = scale * C broadcast to [m, n] (C is [m, n], [m, 1], [1, n] or a scalar).
+  static void FillFromC(const float* c_data, std::int64_t c_rows, std::int64_t c_cols, float scale, std::int64_t m,
+                        std::int64_t n, float* y) {
+    for (std::int64_t i = 0; i < m; ++i) {
+      const float* c_row = c_data + (c_rows == 1 ? 0 : i) * c_cols;
+      float* y_row = y + i * n;
+      if (c_cols == 1) {
+        std::fill(y_row, y_row + n, scale * c_row[0]);
+      } else {
+        for (std::int64_t j = 0; j < n; ++j) y_row[j] = scale * c_row[j];
+      }
+    }
+  }
+
   float alpha_ = 1.0f;
   float beta_ = 1.0f;
   bool trans_a_ = false;

@@ -71,6 +71,14 @@ TEST(ElementwiseKernelsTest, Activations) {
   const Tensor x = FloatTensor({4}, {-2, -0.5f, 0, 3});
   ASSERT_TRUE(RunKernel(MakeNode("Relu", 14, {"x"}), {x}, &out).ok());
   EXPECT_FLOATS_NEAR(Floats(out[0]), {0, 0, 0, 3});
+  // A NaN stays NaN, also in the SIMD part of the loop.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  ASSERT_TRUE(
+      RunKernel(MakeNode("Relu", 14, {"x"}), {FloatTensor({9}, {1, nan, -1, 2, 3, 4, nan, -5, nan})}, &out).ok());
+  EXPECT_TRUE(std::isnan(out[0].data<float>()[1]));
+  EXPECT_TRUE(std::isnan(out[0].data<float>()[6]));
+  EXPECT_TRUE(std::isnan(out[0].data<float>()[8]));
+  EXPECT_EQ(out[0].data<float>()[7], 0.0f);
   NodeDef leaky = MakeNode("LeakyRelu", 16, {"x"});
   SetFloat(leaky, "alpha", 0.1f);
   ASSERT_TRUE(RunKernel(leaky, {x}, &out).ok());
