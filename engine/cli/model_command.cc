@@ -232,6 +232,16 @@ int RunModel(const RunArguments& args) {
                                status.message());
       return 2;
     }
+    for (std::size_t o = 0; o < outputs.size(); ++o) {
+      const Shape& shape = outputs[o].shape();
+      if (shape.empty() || shape[0] != count) {
+        std::cerr << fmt::format(
+            "error: {}: output '{}' has shape {}, not one row per input row; model run prints "
+            "outputs whose first dimension is the batch\n",
+            args.model, summary.outputs[o].name, inference::FormatShape(shape));
+        return 2;
+      }
+    }
     if (!header_written) {
       std::vector<std::string> columns;
       for (std::size_t o = 0; o < outputs.size(); ++o) {

@@ -32,6 +32,12 @@ std::string FormatDeclared(const ValueSpec& spec) {
   return text + "]";
 }
 
+// Kernels usually name their node in messages; names it when one does not.
+std::string WithNode(const NodeDef& node, const std::string& message) {
+  const std::string label = node.Label();
+  return message.rfind(label, 0) == 0 ? message : fmt::format("{}: {}", label, message);
+}
+
 }  // namespace
 
 struct Model::Impl {
@@ -258,7 +264,7 @@ std::unique_ptr<Session> Model::Plan(const std::vector<Shape>& input_shapes, con
       }
     }
     if (!status.ok()) {
-      *error = fmt::format("{}: {}", label, status.message());
+      *error = fmt::format("{}: {}", label, WithNode(node, status.message()));
       return nullptr;
     }
     const bool fold = all_constant || (node.domain.empty() && node.op_type == "Shape");
@@ -303,7 +309,7 @@ std::unique_ptr<Session> Model::Plan(const std::vector<Shape>& input_shapes, con
         status = Status::Invalid(e.what());
       }
       if (!status.ok()) {
-        *error = fmt::format("{}: {} (computed while planning): {}", label, node.Label(), status.message());
+        *error = fmt::format("{}: {} (computed while planning)", label, WithNode(node, status.message()));
         return nullptr;
       }
     } else if (scratch_bytes > limits.max_arena_bytes) {
@@ -419,7 +425,7 @@ Status Session::Run(std::span<const Tensor> inputs, std::vector<Tensor>* outputs
   }
   for (const Session::Impl::Step& step : impl_->steps) {
     Status status = step.kernel->Run(step.inputs, step.outputs, step.scratch);
-    if (!status.ok()) return Status::Invalid(fmt::format("{}: {}", step.node->Label(), status.message()));
+    if (!status.ok()) return Status::Invalid(WithNode(*step.node, status.message()));
   }
   outputs->resize(impl_->output_values.size());
   for (std::size_t i = 0; i < impl_->output_values.size(); ++i) (*outputs)[i] = impl_->values[impl_->output_values[i]];

@@ -305,6 +305,24 @@ TEST(ExecutorTest, PlanErrorsNameTheNode) {
   EXPECT_NE(error.find("dyn.onnx: node 'reshape' (Reshape): the shape input must be"), std::string::npos) << error;
 }
 
+TEST(ExecutorTest, RunErrorsNameTheNode) {
+  // Gather with indices that arrive with the data: checked per run.
+  OnnxBuilder b(13);
+  b.Input("x", {3}).Input("i", {1}, onnx::TensorProto::INT64).Output("y", {1});
+  b.Node("Gather", {"x", "i"}, {"y"}, "pick");
+  std::string error;
+  auto model = Model::LoadBytes(b.Bytes(), "gather.onnx", &error);
+  ASSERT_NE(model, nullptr) << error;
+  auto session = model->Plan({{3}, {1}}, &error);
+  ASSERT_NE(session, nullptr) << error;
+  std::vector<Tensor> inputs = {FloatTensor({3}, {1, 2, 3}), executor_testing::IntTensor({1}, {-1})};
+  std::vector<Tensor> outputs;
+  ASSERT_TRUE(session->Run(inputs, &outputs).ok());
+  EXPECT_FLOATS_NEAR(Floats(outputs[0]), {3});
+  inputs[1] = executor_testing::IntTensor({1}, {5});
+  EXPECT_EQ(session->Run(inputs, &outputs).message(), "node 'pick' (Gather): index 5 is out of range for dimension 3");
+}
+
 TEST(ExecutorTest, ConstantNodesCountAsParametersAndFold) {
   OnnxBuilder b(13);
   b.Input("x", {3}).Output("y", {3});
