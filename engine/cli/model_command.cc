@@ -345,7 +345,9 @@ int InspectModel(const InspectArguments& args) {
             dims.push_back(spec.dim_names[d].empty() ? "?" : spec.dim_names[d]);
           }
         }
-        out[key].push_back({{"name", spec.name}, {"type", inference::ElementTypeName(spec.type)}, {"shape", dims}});
+        nlohmann::json value = {{"name", spec.name}, {"type", inference::ElementTypeName(spec.type)}, {"shape", dims}};
+        if (spec.is_map_sequence) value["sequence_of_maps"] = true;  // ZipMap: the type is the maps' values
+        out[key].push_back(std::move(value));
       }
     }
     if (session != nullptr) {
@@ -381,8 +383,12 @@ int InspectModel(const InspectArguments& args) {
   }
   std::cout << "outputs:\n";
   for (const ValueSpec& spec : summary.outputs) {
-    std::cout << fmt::format("  {:<28} {} {}{}\n", spec.name, inference::ElementTypeName(spec.type),
-                             DeclaredShape(spec), spec.is_map_sequence ? " (sequence of maps)" : "");
+    if (spec.is_map_sequence) {
+      std::cout << fmt::format("  {:<28} sequence of maps to {}\n", spec.name, inference::ElementTypeName(spec.type));
+    } else {
+      std::cout << fmt::format("  {:<28} {} {}\n", spec.name, inference::ElementTypeName(spec.type),
+                               DeclaredShape(spec));
+    }
   }
   return 0;
 }

@@ -314,9 +314,15 @@ Status ConvertModel(onnx::ModelProto& model, const std::string& label, Graph* gr
           ConvertAttribute(attribute, fmt::format("{}: attribute '{}'", node.Label(), attribute.name()), &converted);
       if (!status.ok()) return Status::Invalid(fmt::format("{}: {}", label, status.message()));
       if (node.domain == kMlDomain) {
-        if (converted.kind == Attribute::Kind::kFloats)
+        // Held in memory like weights: counted as parameters and bytes.
+        if (converted.kind == Attribute::Kind::kFloats) {
           summary.params += static_cast<std::int64_t>(converted.floats.size());
-        if (converted.kind == Attribute::Kind::kTensor) summary.params += converted.t.size();
+          summary.initializer_bytes += static_cast<std::int64_t>(converted.floats.size() * sizeof(float));
+        }
+        if (converted.kind == Attribute::Kind::kTensor) {
+          summary.params += converted.t.size();
+          summary.initializer_bytes += static_cast<std::int64_t>(converted.t.bytes());
+        }
       }
       node.attributes[attribute.name()] = std::move(converted);
     }
