@@ -309,6 +309,17 @@ Status ConvertModel(onnx::ModelProto& model, const std::string& label, Graph* gr
     }
     node.opset = opset->second;
     for (const auto& attribute : node_proto.attribute()) {
+      // Subgraphs (If, Loop, Scan) and sparse tensors: no built-in kernel
+      // reads them, so they are left out and the kernel lookup below names
+      // the operator as unsupported.
+      if (attribute.type() == onnx::AttributeProto_AttributeType_GRAPH ||
+          attribute.type() == onnx::AttributeProto_AttributeType_GRAPHS ||
+          attribute.type() == onnx::AttributeProto_AttributeType_SPARSE_TENSOR ||
+          attribute.type() == onnx::AttributeProto_AttributeType_SPARSE_TENSORS ||
+          attribute.type() == onnx::AttributeProto_AttributeType_TYPE_PROTO ||
+          attribute.type() == onnx::AttributeProto_AttributeType_TYPE_PROTOS) {
+        continue;
+      }
       Attribute converted;
       Status status =
           ConvertAttribute(attribute, fmt::format("{}: attribute '{}'", node.Label(), attribute.name()), &converted);

@@ -65,6 +65,38 @@ def fixed_batch():
     return model
 
 
+def shape_ops():
+    # The shape arithmetic exporters emit (folded at plan time) and a mix of
+    # data-dependent operators: a seed that reaches deep into the executor.
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"]),
+        helper.make_node("Gather", ["s", "zero"], ["n"], axis=0),
+        helper.make_node("Unsqueeze", ["n", "axes0"], ["n1"]),
+        helper.make_node("Concat", ["n1", "minus_one"], ["shape"], axis=0),
+        helper.make_node("Reshape", ["x", "shape"], ["flat"]),
+        helper.make_node("Slice", ["flat", "starts", "ends", "axes1", "steps"], ["sliced"]),
+        helper.make_node("Transpose", ["sliced"], ["t"], perm=[1, 0]),
+        helper.make_node("ReduceSum", ["t", "axes0"], ["r"], keepdims=0),
+        helper.make_node("Softmax", ["sliced"], ["p"], axis=-1),
+        helper.make_node("Greater", ["p", "half"], ["mask"]),
+        helper.make_node("Where", ["mask", "p", "half"], ["w"]),
+        helper.make_node("Cast", ["mask"], ["mask_int"], to=TensorProto.INT64),
+        helper.make_node("ReduceMax", ["w"], ["y"], axes=[1], keepdims=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "shape_ops",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 1]),
+         helper.make_tensor_value_info("r", TensorProto.FLOAT, ["M"]),
+         helper.make_tensor_value_info("mask_int", TensorProto.INT64, ["N", "M"])],
+        [tensor("zero", 0, np.int64), tensor("axes0", [0], np.int64), tensor("minus_one", [-1], np.int64),
+         tensor("starts", [-1], np.int64), tensor("ends", [-100], np.int64), tensor("axes1", [1], np.int64),
+         tensor("steps", [-2], np.int64), tensor("half", 0.5)])
+    model = helper.make_model(graph, producer_name="make_tiny", opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
 def unsupported():
     graph = helper.make_graph(
         [helper.make_node("Erf", ["x"], ["y"], name="erf")], "unsupported",
@@ -82,6 +114,7 @@ def main():
     save(tiny_mlp(), os.path.join(CORPUS, "tiny_mlp.onnx"))
     save(fixed_batch(), os.path.join(CORPUS, "fixed_batch.onnx"))
     save(unsupported(), os.path.join(CORPUS, "unsupported.onnx"))
+    save(shape_ops(), os.path.join(CORPUS, "shape_ops.onnx"))
     data = tiny_mlp().SerializeToString()
     with open(os.path.join(CORPUS, "truncated.onnx"), "wb") as f:
         f.write(data[: len(data) // 2])

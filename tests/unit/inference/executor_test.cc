@@ -235,6 +235,33 @@ TEST(ExecutorTest, ListsEveryUnsupportedOperatorWithItsNodes) {
             "  ai.onnx:Sin (opset 13) in node sine");
 }
 
+TEST(ExecutorTest, SubgraphOperatorsAreListedAsUnsupported) {
+  OnnxBuilder b(13);
+  b.Input("c", {}, onnx::TensorProto::BOOL).Output("y", {1});
+  auto& node = b.Node("If", {"c"}, {"y"}, "branch");
+  for (const char* name : {"then_branch", "else_branch"}) {
+    auto* attribute = node.add_attribute();
+    attribute->set_name(name);
+    attribute->set_type(onnx::AttributeProto::GRAPH);
+    onnx::GraphProto* graph = attribute->mutable_g();
+    graph->set_name(name);
+    auto* constant = graph->add_node();
+    constant->set_op_type("Constant");
+    constant->add_output(std::string(name) + "_out");
+    auto* value = constant->add_attribute();
+    value->set_name("value_floats");
+    value->set_type(onnx::AttributeProto::FLOATS);
+    value->add_floats(1.0f);
+    auto* output = graph->add_output();
+    output->set_name(std::string(name) + "_out");
+    output->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    output->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(1);
+  }
+  std::string error;
+  EXPECT_EQ(Model::LoadBytes(b.Bytes(), "if.onnx", &error), nullptr);
+  EXPECT_EQ(error, "if.onnx: uses operators Stagegate does not run:\n  ai.onnx:If (opset 13) in node branch");
+}
+
 TEST(ExecutorTest, RefusesAnOpsetOutsideTheSupportedRange) {
   OnnxBuilder b(6);
   b.Input("x", {2}).Output("y", {2});
