@@ -549,9 +549,9 @@ void RegisterElementwiseKernels(KernelRegistry& registry) {
   registry.Register({ai, "Mul", 7, 17, MakeKernel<ArithmeticKernel<Arith::kMul>>});
   registry.Register({ai, "Div", 7, 17, MakeKernel<ArithmeticKernel<Arith::kDiv>>});
   registry.Register({ai, "Pow", 7, 17, MakeKernel<ArithmeticKernel<Arith::kPow>>});
-  registry.Register({ai, "Sum", 8, 17, MakeKernel<ArithmeticKernel<Arith::kSum>>});
-  registry.Register({ai, "Max", 8, 17, MakeKernel<ArithmeticKernel<Arith::kMax>>});
-  registry.Register({ai, "Min", 8, 17, MakeKernel<ArithmeticKernel<Arith::kMin>>});
+  registry.Register({ai, "Sum", 6, 17, MakeKernel<ArithmeticKernel<Arith::kSum>>});
+  registry.Register({ai, "Max", 6, 17, MakeKernel<ArithmeticKernel<Arith::kMax>>});
+  registry.Register({ai, "Min", 6, 17, MakeKernel<ArithmeticKernel<Arith::kMin>>});
   registry.Register({ai, "Sqrt", 6, 17, MakeKernel<UnaryKernel<Unary::kSqrt>>});
   registry.Register({ai, "Exp", 6, 17, MakeKernel<UnaryKernel<Unary::kExp>>});
   registry.Register({ai, "Log", 6, 17, MakeKernel<UnaryKernel<Unary::kLog>>});
