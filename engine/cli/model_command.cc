@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cli/model_support.h"
 #include "engine/common/digest.h"
 #include "evaluators/inference/model.h"
 
@@ -41,7 +42,23 @@ struct RunArguments {
 struct InspectArguments {
   std::string model;
   bool json = false;
+  std::string policies;  // manifests: the repository with KeySets and DeviceProfiles
+  std::string revision;
+  std::string store;     // manifests: the telemetry store with input-drift baselines
 };
+
+struct SignArguments {
+  std::string file;
+  std::string key;
+};
+
+bool IsManifestPath(const std::string& path) {
+  for (const char* extension : {".yaml", ".yml", ".json"}) {
+    const std::string_view suffix(extension);
+    if (path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0) return true;
+  }
+  return false;
+}
 
 // Splits one CSV record (RFC 4180 quoting: "a,b" and "" inside quotes).
 std::vector<std::string> SplitCsvLine(const std::string& line) {
@@ -298,6 +315,9 @@ std::string DeclaredShape(const ValueSpec& spec) {
 }
 
 int InspectModel(const InspectArguments& args) {
+  if (IsManifestPath(args.model)) {
+    return model_support::InspectManifest({args.model, args.policies, args.revision, args.store, args.json});
+  }
   std::ifstream file(args.model, std::ios::binary);
   if (!file) {
     std::cerr << "error: " << args.model << ": cannot open the model file\n";
@@ -419,14 +439,35 @@ Exit codes: 0 ran; 2 bad input (the message names the file, line and column).)")
   run->callback([run_args, exit_code]() { *exit_code = RunModel(*run_args); });
 
   auto inspect_args = std::make_shared<InspectArguments>();
-  CLI::App* inspect = model->add_subcommand("inspect", "Describe an ONNX model: operators, shapes, size, memory");
-  inspect->add_option("model", inspect_args->model, "The ONNX model file")->required();
+  CLI::App* inspect = model->add_subcommand(
+      "inspect", "Describe an ONNX model (operators, shapes, size, memory), or compute every fact of a manifest's models");
+  inspect->add_option("model", inspect_args->model, "The ONNX model file, or a model manifest (.yaml, .yml, .json)")
+      ->required();
   inspect->add_flag("--json", inspect_args->json, "Print JSON");
-  inspect->footer(R"(Examples:
+  inspect->add_option("--policies", inspect_args->policies,
+                      "Manifests: the policy repository holding the KeySets and DeviceProfiles");
+  inspect->add_option("--rev", inspect_args->revision, "Manifests: git revision of --policies");
+  inspect->add_option("--store", inspect_args->store, "Manifests: telemetry store holding the input-drift baseline");
+  inspect->footer(R"(Given a manifest, the model is run on its golden dataset as a gate would run it, and every
+model fact is printed (an error names what is wrong).
+Examples:
   stagegate model inspect models/mlp.onnx
   stagegate model inspect models/mlp.onnx --json
-Exit codes: 0 described; 2 the file is not a model Stagegate runs (the message says why).)");
+  stagegate model inspect release/rul-classifier.yaml --policies policies/
+Exit codes: 0 described; 2 the file is not a model Stagegate runs, or the manifest is malformed (the message says why).)");
   inspect->callback([inspect_args, exit_code]() { *exit_code = InspectModel(*inspect_args); });
+
+  auto sign_args = std::make_shared<SignArguments>();
+  CLI::App* sign = model->add_subcommand("sign", "Sign a model or firmware file's SHA-256 for its manifest");
+  sign->add_option("file", sign_args->file, "The file to sign (an ONNX model, a firmware image)")->required();
+  sign->add_option("--key", sign_args->key, "PEM private key: Ed25519, or ECDSA P-256")->required();
+  sign->footer(R"(Prints the base64 signature of the file's raw 32-byte SHA-256 (pure Ed25519, or ECDSA with
+SHA-256, DER) for the manifest's signature.value; the public key goes into a KeySet.
+Example:
+  openssl genpkey -algorithm ed25519 -out release.pem
+  stagegate model sign models/mlp.onnx --key release.pem
+Exit codes: 0 signed; 2 unreadable file or unsupported key.)");
+  sign->callback([sign_args, exit_code]() { *exit_code = model_support::SignArtifact(sign_args->file, sign_args->key); });
 }
 
 }  // namespace stagegate::cli

@@ -21,3 +21,24 @@ bool AddModelProviders(const bundle::Bundle& bundle, const std::string& store_pa
                        subjects::FactProviderRegistry* registry);
 
 }  // namespace stagegate::cli::model_support
+
+namespace stagegate::cli::model_support {
+
+struct ManifestInspection {
+  std::string manifest;   // a YAML or JSON file holding `kind: model` documents
+  std::string policies;   // the policy repository with KeySets and DeviceProfiles ("" when none)
+  std::string revision;   // git revision of `policies` ("" for the working tree)
+  std::string store;      // telemetry store with the input-drift baselines ("" when none)
+  bool json = false;
+};
+
+// Prints every computed fact of each model in the manifest, as a gate would
+// compute it. Returns the exit code: 0, or 2 after printing what is wrong.
+int InspectManifest(const ManifestInspection& request);
+
+// Prints the base64 signature of `file`'s raw SHA-256 with the PEM private
+// key at `key_path` (Ed25519, or ECDSA P-256 with SHA-256), the scheme model
+// and firmware signatures use. Returns the exit code.
+int SignArtifact(const std::string& file, const std::string& key_path);
+
+}  // namespace stagegate::cli::model_support

@@ -70,7 +70,12 @@ YAML
 }
 head -c 65536 /dev/urandom >"$work/firmware.bin"
 firmware_digest=$(sha256sum "$work/firmware.bin" | cut -d' ' -f1)
-firmware_signature=$(sign "$work/firmware.bin" "$work/keys/release.pem")
+# The firmware is signed with stagegate's own command (the model with OpenSSL's): both must verify.
+firmware_signature=$("$binary" model sign "$work/firmware.bin" --key "$work/keys/release.pem" 2>"$work/sign.err")
+[ -n "$firmware_signature" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL model sign"; }
+contains sign_reports_digest "$work/sign.err" "sha256:$firmware_digest signed with"
+check sign_refuses_public_key 2 "$binary" model sign "$work/firmware.bin" --key "$work/keys/release.pub"
+contains sign_refuses_public_key_says "$work/err" "not an Ed25519 or ECDSA P-256 private key in PEM"
 digest=$(sha256sum "$models/mlp.onnx" | cut -d' ' -f1)
 write_manifest "$models/mlp.onnx" "$digest" "$(sign "$models/mlp.onnx" "$work/keys/release.pem")"
 gate=(gate --policies "$work/policies" --input "$work/inputs" --at 2026-12-01T00:00:00Z)
@@ -90,6 +95,17 @@ contains evidence_model "$work/approved/decision.json" "\"sha256\": \"$digest\""
 contains evidence_firmware "$work/approved/decision.json" "\"sha256\": \"$firmware_digest\""
 contains evidence_golden "$work/approved/decision.json" "golden.csv"
 contains evidence_deployed "$work/approved/decision.json" "mlp_v1.onnx"
+
+# The manifest's facts as a gate computes them, without a policy.
+check inspect_manifest 0 "$binary" model inspect "$work/inputs/rul.yaml" --policies "$work/policies"
+contains inspect_accuracy "$work/out" "model.eval.accuracy"
+contains inspect_accuracy_value "$work/out" "0.967"
+contains inspect_signature "$work/out" "model.signature_valid                          true"
+contains inspect_baseline "$work/out" "model.baseline.accuracy                        0.95"
+check inspect_manifest_json 0 "$binary" model inspect "$work/inputs/rul.yaml" --policies "$work/policies" --json
+contains inspect_json_digest "$work/out" "\"model.sha256\": \"$digest\""
+check inspect_manifest_without_keys 0 "$binary" model inspect "$work/inputs/rul.yaml"
+contains inspect_without_keys_says "$work/out" "key 'release-2026' is not in any KeySet of the policy repository"
 
 # One bit of a weight changed after approval: integrity and signature fail, and the model is not run.
 cp "$models/mlp.onnx" "$work/tampered.onnx"
