@@ -1,5 +1,7 @@
 #include "evaluators/models/model_facts.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -134,6 +136,93 @@ TEST_F(ModelFactsTest, ComputesIntegrityAndMetricsFromTheArtifact) {
   std::vector<std::string> recorded;
   for (const auto& input : subjects_.inputs()) recorded.push_back(fs::path(input.path).filename().string());
   EXPECT_EQ(recorded, (std::vector<std::string>{"mlp.onnx", "mlp_v1.onnx", "golden.csv"}));
+}
+
+// The same model judged as a regression model and as an anomaly scorer: the
+// figures must equal those computed here from torch's outputs (mlp_reference.csv).
+TEST_F(ModelFactsTest, RegressionAndAnomalyMetricsFollowTheTask) {
+  std::vector<double> predictions, labels;
+  {
+    std::ifstream reference(kModels + "/mlp_reference.csv");
+    std::string line;
+    std::getline(reference, line);
+    while (std::getline(reference, line)) predictions.push_back(std::stod(line));
+    std::ifstream golden(kModels + "/golden.csv");
+    std::getline(golden, line);
+    while (std::getline(golden, line)) labels.push_back(std::stod(line.substr(line.rfind(',') + 1)));
+  }
+  ASSERT_EQ(predictions.size(), 2000u);
+  ASSERT_EQ(labels.size(), 2000u);
+  double absolute = 0, squared = 0, flagged = 0, flagged_true = 0, positives = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    absolute += std::fabs(predictions[i] - labels[i]);
+    squared += (predictions[i] - labels[i]) * (predictions[i] - labels[i]);
+    flagged += predictions[i] >= 0.8 ? 1 : 0;
+    flagged_true += predictions[i] >= 0.8 && labels[i] != 0 ? 1 : 0;
+    positives += labels[i] != 0 ? 1 : 0;
+  }
+  nlohmann::json manifest = Manifest(kModels + "/mlp.onnx", mlp_digest_);
+  manifest["task"] = "regression";
+  manifest.erase("deployed");
+  Build({manifest});
+  EXPECT_NEAR(ModelFact("eval.mae").value->get<double>(), absolute / 2000, 1e-6);
+  EXPECT_NEAR(ModelFact("eval.rmse").value->get<double>(), std::sqrt(squared / 2000), 1e-6);
+  EXPECT_TRUE(ModelFact("eval.r2").value.has_value());
+  EXPECT_FALSE(ModelFact("eval.accuracy").value.has_value());
+  EXPECT_FALSE(ModelFact("baseline.mae").value.has_value());  // no deployed model: not evaluable
+  EXPECT_TRUE(ModelFact("baseline.mae").error.empty());
+
+  manifest["task"] = "anomaly";
+  manifest["golden"]["threshold"] = 0.8;
+  Build({manifest});
+  EXPECT_DOUBLE_EQ(ModelFact("eval.anomaly.precision").value->get<double>(), flagged_true / flagged);
+  EXPECT_DOUBLE_EQ(ModelFact("eval.anomaly.recall").value->get<double>(), flagged_true / positives);
+  manifest["golden"].erase("threshold");
+  Build({manifest});
+  EXPECT_NE(ModelFact("eval.anomaly.recall").error.find("needs 'threshold'"), std::string::npos);
+}
+
+// An autoencoder scores a row by its mean squared reconstruction error.
+TEST_F(ModelFactsTest, AutoencoderScoresAreReconstructionErrors) {
+  const std::string path = kModels + "/autoencoder.onnx";
+  std::string error;
+  GoldenDataset spec{kModels + "/golden.csv", "golden.csv", "label", {}, 0.5};
+  GoldenData golden;
+  ASSERT_TRUE(ReadGolden(spec, &golden, &error)) << error;
+  auto model = inference::Model::Load(path, &error);
+  ASSERT_TRUE(model) << error;
+  auto session = model->Plan({{golden.rows, 16}}, &error);
+  ASSERT_TRUE(session) << error;
+  inference::Tensor input = inference::Tensor::View(inference::ElementType::kFloat32, {golden.rows, 16},
+                                                    golden.features.data());
+  std::vector<inference::Tensor> outputs;
+  ASSERT_TRUE(session->Run(std::span<const inference::Tensor>(&input, 1), &outputs).ok());
+  std::vector<double> scores;
+  for (std::int64_t r = 0; r < golden.rows; ++r) {
+    double sum = 0;
+    for (int c = 0; c < 16; ++c) {
+      const double d = outputs[0].data<float>()[r * 16 + c] - golden.features[r * 16 + c];
+      sum += d * d;
+    }
+    scores.push_back(sum / 16);
+  }
+  std::vector<double> sorted = scores;
+  std::sort(sorted.begin(), sorted.end());
+  // Between two scores, so that rounding differences of batched products cannot flip a row.
+  const double threshold = (sorted[1799] + sorted[1800]) / 2;  // flags the 10 % worst reconstructed rows
+  double flagged = 0, flagged_true = 0, positives = 0;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    flagged += scores[i] >= threshold ? 1 : 0;
+    flagged_true += scores[i] >= threshold && golden.labels[i] != 0 ? 1 : 0;
+    positives += golden.labels[i] != 0 ? 1 : 0;
+  }
+  nlohmann::json manifest = Manifest(path, common::Sha256Hex(ReadFile(path)));
+  manifest["task"] = "anomaly";
+  manifest["golden"]["threshold"] = threshold;
+  manifest.erase("deployed");
+  Build({manifest});
+  EXPECT_DOUBLE_EQ(ModelFact("eval.anomaly.precision").value->get<double>(), flagged_true / flagged);
+  EXPECT_DOUBLE_EQ(ModelFact("eval.anomaly.recall").value->get<double>(), flagged_true / positives);
 }
 
 TEST_F(ModelFactsTest, ATamperedFileFailsIntegrityAndIsNotEvaluated) {
