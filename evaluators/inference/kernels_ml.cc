@@ -316,10 +316,17 @@ class LinearKernel final : public Kernel {
       if (binary()) {
         if (label != nullptr) labels_.Write(label, r, raw[0] > 0.0f ? 1 : 0);
         if (probabilities != nullptr) {
+          // As onnxruntime (checked with 1.31): LOGISTIC gives [σ(−s), σ(s)];
+          // every other transform, SOFTMAX included, gives [1 − s, s].
           float* z = probabilities->data<float>() + r * 2;
-          z[0] = -raw[0];
-          z[1] = raw[0];
-          Transform(transform_, z, 2);
+          if (transform_ == PostTransform::kLogistic) {
+            z[0] = -raw[0];
+            z[1] = raw[0];
+            Transform(transform_, z, 2);
+          } else {
+            z[0] = 1.0f - raw[0];
+            z[1] = raw[0];
+          }
         }
         continue;
       }
