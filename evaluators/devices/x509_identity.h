@@ -1,0 +1,84 @@
+#pragma once
+// Device identities: a device's X.509 certificate (with the intermediates it
+// presents) and the fleet's trust anchors it is verified against.
+//
+// OpenSSL types stay behind these classes. Both are immutable once built and
+// safe to use from many threads at once: one TrustStore (one X509_STORE)
+// serves every device of a run, each Verify call making its own context.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace stagegate::devices {
+
+// A parsed device certificate: the leaf, and the chain certificates that
+// follow it in its file or come from the record's `chain` file.
+class DeviceCertificate {
+ public:
+  // Parses `pem` (the leaf first, maybe followed by chain certificates) and
+  // `chain_pem` ("" when none). Null with `error` set ("not a PEM
+  // certificate ...") when the leaf or a chain certificate cannot be parsed.
+  static std::unique_ptr<const DeviceCertificate> Parse(std::string_view pem, std::string_view chain_pem,
+                                                        std::string* error);
+  ~DeviceCertificate();
+
+  // Returns the identity.cert facts that need no trust anchor (subject,
+  // issuer, serial, validity, days_to_expiry at `now`, key, signature
+  // algorithm, self_signed, san, device_id_bound for `device_id`), keyed by
+  // the name below "identity.cert.".
+  nlohmann::json Describe(std::chrono::sys_seconds now, std::string_view device_id) const;
+
+  // Verifies `signature` over `message` with the leaf's public key: pure
+  // Ed25519 (64 raw bytes) or ECDSA P-256 with SHA-256 (DER). False for any
+  // other key type; `error` then says why.
+  bool VerifyWithLeafKey(std::string_view message, std::string_view signature, std::string* error) const;
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  DeviceCertificate() = default;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The outcome of verifying a certificate chain.
+struct ChainVerification {
+  bool valid = false;
+  std::string error;     // OpenSSL's verify error string ("certificate has expired"); "" when valid
+  bool revoked = false;  // the leaf is on a CRL of the store (meaningful only when has_crls())
+};
+
+// The fleet's root certificates and CRLs.
+class TrustStore {
+ public:
+  // Returns "" when `pem` holds at least one PEM certificate, else why not.
+  static std::string CheckCertificatePem(std::string_view pem);
+  // Returns "" when `pem` holds a PEM CRL, else why not.
+  static std::string CheckCrlPem(std::string_view pem);
+  // Builds the store from checked PEM texts (see the Check functions).
+  static std::shared_ptr<const TrustStore> Create(const std::vector<std::string>& root_pems,
+                                                  const std::vector<std::string>& crl_pems);
+  ~TrustStore();
+
+  bool has_roots() const { return roots_ > 0; }
+  bool has_crls() const { return crls_ > 0; }
+  // Verifies `certificate`'s leaf with its chain at time `at`, for the TLS
+  // client purpose (key usage and extended key usage checked), and against
+  // the CRLs when the store has any (a CRL of the leaf's issuer is then
+  // required). Thread-safe.
+  ChainVerification Verify(const DeviceCertificate& certificate, std::chrono::sys_seconds at) const;
+
+ private:
+  struct Impl;
+  TrustStore() = default;
+  std::unique_ptr<Impl> impl_;
+  int roots_ = 0;
+  int crls_ = 0;
+};
+
+}  // namespace stagegate::devices
