@@ -460,7 +460,7 @@ struct DeviceTrust::State {
       }
       auto key = documents.keys.find(*key_id);
       if (key == documents.keys.end()) {
-        group.facts["signature_error"] =
+        group.facts["signature_valid_error"] =
             fmt::format("{}: firmware.key '{}' is not in any KeySet of the policy repository", entry.where, *key_id);
         return;
       }
