@@ -96,8 +96,9 @@ bool IsEeaCountry(std::string_view region);
 // organisations of the EU-US Data Privacy Framework (`dpf_certified`), and
 // Canada's only organisations under PIPEDA (commercial), assumed here.
 bool HasAdequacyDecision(std::string_view region, bool dpf_certified);
-// The date of the lists above (the latest decision taken into account).
-inline constexpr std::string_view kAdequacyListDate = "2025-07-24";
+// The day the lists above were taken into Stagegate (from issue 8's list,
+// not re-checked against the Commission's page; docs/privacy.md).
+inline constexpr std::string_view kAdequacyListDate = "2026-12-06";
 
 // Destinations that leave the EU/EEA with neither an adequacy decision nor a
 // safeguard (scc, bcr) nor a derogation, sorted and unique ("US", ...). A
