@@ -1,6 +1,7 @@
 #include "engine/cli/authoring_support.h"
 
 #include "evaluators/contracts/fleet.h"
+#include "evaluators/devices/device_trust.h"
 #include "evaluators/drift/stream_drift.h"
 #include "evaluators/models/model_facts.h"
 
@@ -54,6 +55,7 @@ facts::FactSchema CoreSchema() {
   contracts::RegisterContractFacts(schema);
   drift::RegisterDriftFacts(schema);
   models::RegisterModelFacts(schema);
+  devices::RegisterDeviceFacts(schema);
   return schema;
 }
 

@@ -25,10 +25,12 @@ using facts::SubjectKind;
 
 constexpr std::string_view kApiVersion = "stagegate/v1";
 const std::vector<std::string> kKinds = {"Rule", "Policy", "Framework", "Waiver", "PolicyTest", "FactSchema", "DataContract",
-                                          "KeySet", "DeviceProfile"};
+                                          "KeySet", "DeviceProfile", "TrustAnchors", "FirmwareMeasurements",
+                                          "VulnerabilityList"};
 // Kinds whose documents an evaluator reads from the bundle, not the loader.
 bool IsEvaluatorKind(std::string_view kind) {
-  return kind == "DataContract" || kind == "KeySet" || kind == "DeviceProfile";
+  return kind == "DataContract" || kind == "KeySet" || kind == "DeviceProfile" || kind == "TrustAnchors" ||
+         kind == "FirmwareMeasurements" || kind == "VulnerabilityList";
 }
 const std::vector<std::string> kSeverities = {"info", "low", "medium", "high", "critical"};
 const std::vector<std::string> kEnforcements = {"deny", "warn", "audit"};

@@ -285,6 +285,26 @@ struct DeviceTrust::State {
   DeviceTrustOptions options;
   std::shared_ptr<const TrustStore> store;
   std::map<std::string, std::unique_ptr<DeviceEntry>, std::less<>> devices;
+  // Chain files parsed so far, by path: devices of one intermediate share it.
+  mutable std::mutex chains_mutex;
+  mutable std::map<std::string, std::shared_ptr<const CertificateChain>, std::less<>> chains;
+  mutable std::map<std::string, std::string, std::less<>> chain_errors;
+
+  std::shared_ptr<const CertificateChain> Chain(const Artifact& file, std::string* error) const {
+    std::lock_guard<std::mutex> lock(chains_mutex);
+    if (auto it = chains.find(file.path); it != chains.end()) return it->second;
+    if (auto it = chain_errors.find(file.path); it != chain_errors.end()) {
+      *error = it->second;
+      return nullptr;
+    }
+    std::shared_ptr<const CertificateChain> chain = CertificateChain::Parse(file.bytes, error);
+    if (chain) {
+      chains.emplace(file.path, chain);
+    } else {
+      chain_errors.emplace(file.path, *error);
+    }
+    return chain;
+  }
 
   const DeviceCertificate* Certificate(DeviceEntry& entry, std::string* error) const {
     std::call_once(entry.parse_once, [&] {
@@ -303,13 +323,16 @@ struct DeviceTrust::State {
         return;
       }
       std::string why;
-      entry.parsed = DeviceCertificate::Parse(entry.certificate->bytes, entry.chain ? entry.chain->bytes : "", &why);
-      if (!entry.parsed) {
-        entry.parse_error = fmt::format("{}: {}: {}", entry.where, entry.chain && why.starts_with("the chain")
-                                                                       ? entry.chain->path
-                                                                       : entry.certificate->path,
-                                        why);
+      std::shared_ptr<const CertificateChain> chain;
+      if (entry.chain) {
+        chain = Chain(*entry.chain, &why);
+        if (!chain) {
+          entry.parse_error = fmt::format("{}: {}: {}", entry.where, entry.chain->path, why);
+          return;
+        }
       }
+      entry.parsed = DeviceCertificate::Parse(entry.certificate->bytes, std::move(chain), &why);
+      if (!entry.parsed) entry.parse_error = fmt::format("{}: {}: {}", entry.where, entry.certificate->path, why);
     });
     *error = entry.parse_error;
     return entry.parsed.get();

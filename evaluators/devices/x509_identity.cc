@@ -122,9 +122,32 @@ struct Stack {
 
 }  // namespace
 
+struct CertificateChain::Impl {
+  STACK_OF(X509)* certs = nullptr;
+  ~Impl() { sk_X509_pop_free(certs, X509_free); }
+};
+
+CertificateChain::~CertificateChain() = default;
+
+std::shared_ptr<const CertificateChain> CertificateChain::Parse(std::string_view pem, std::string* error) {
+  Stack certs;
+  if (certs.certs == nullptr || ReadCertificates(pem, certs.certs) == 0) {
+    *error = "the chain holds no PEM certificate (expected '-----BEGIN CERTIFICATE-----' blocks)";
+    return nullptr;
+  }
+  std::shared_ptr<CertificateChain> chain(new CertificateChain());
+  chain->impl_ = std::make_unique<Impl>();
+  chain->impl_->certs = certs.certs;
+  certs.certs = nullptr;
+  return chain;
+}
+
 struct DeviceCertificate::Impl {
   X509* leaf = nullptr;
-  STACK_OF(X509)* chain = nullptr;  // the intermediates presented with the leaf
+  // The intermediates presented with the leaf: references to the shared
+  // chain's certificates and to those after the leaf in its own file.
+  STACK_OF(X509)* chain = nullptr;
+  std::shared_ptr<const CertificateChain> shared;  // keeps the shared certificates alive
   ~Impl() {
     X509_free(leaf);
     sk_X509_pop_free(chain, X509_free);
@@ -133,21 +156,26 @@ struct DeviceCertificate::Impl {
 
 DeviceCertificate::~DeviceCertificate() = default;
 
-std::unique_ptr<const DeviceCertificate> DeviceCertificate::Parse(std::string_view pem, std::string_view chain_pem,
+std::unique_ptr<const DeviceCertificate> DeviceCertificate::Parse(std::string_view pem,
+                                                                  std::shared_ptr<const CertificateChain> chain,
                                                                   std::string* error) {
   Stack certs;
   if (certs.certs == nullptr || ReadCertificates(pem, certs.certs) == 0) {
     *error = "not a PEM certificate (expected '-----BEGIN CERTIFICATE-----' and a DER X.509 certificate in base64)";
     return nullptr;
   }
-  if (!chain_pem.empty() && ReadCertificates(chain_pem, certs.certs) == 0) {
-    *error = "the chain holds no PEM certificate (expected '-----BEGIN CERTIFICATE-----' blocks)";
-    return nullptr;
+  if (chain) {
+    for (int i = 0; i < sk_X509_num(chain->impl().certs); ++i) {
+      X509* cert = sk_X509_value(chain->impl().certs, i);
+      X509_up_ref(cert);
+      sk_X509_push(certs.certs, cert);
+    }
   }
   std::unique_ptr<DeviceCertificate> certificate(new DeviceCertificate());
   certificate->impl_ = std::make_unique<Impl>();
   certificate->impl_->leaf = sk_X509_shift(certs.certs);
   certificate->impl_->chain = certs.certs;
+  certificate->impl_->shared = std::move(chain);
   certs.certs = nullptr;
   return certificate;
 }

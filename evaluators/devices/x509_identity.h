@@ -16,14 +16,31 @@
 
 namespace stagegate::devices {
 
+// Intermediate certificates, parsed once and shared by every device that
+// presents them (100,000 devices of one intermediate hold one copy).
+class CertificateChain {
+ public:
+  // Parses every PEM certificate of `pem`. Null with `error` set when it holds none.
+  static std::shared_ptr<const CertificateChain> Parse(std::string_view pem, std::string* error);
+  ~CertificateChain();
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  CertificateChain() = default;
+  std::unique_ptr<Impl> impl_;
+};
+
 // A parsed device certificate: the leaf, and the chain certificates that
 // follow it in its file or come from the record's `chain` file.
 class DeviceCertificate {
  public:
-  // Parses `pem` (the leaf first, maybe followed by chain certificates) and
-  // `chain_pem` ("" when none). Null with `error` set ("not a PEM
-  // certificate ...") when the leaf or a chain certificate cannot be parsed.
-  static std::unique_ptr<const DeviceCertificate> Parse(std::string_view pem, std::string_view chain_pem,
+  // Parses `pem` (the leaf first, maybe followed by chain certificates); the
+  // intermediates are those and `chain`'s (null when none). Null with `error`
+  // set ("not a PEM certificate ...") when the leaf cannot be parsed.
+  static std::unique_ptr<const DeviceCertificate> Parse(std::string_view pem,
+                                                        std::shared_ptr<const CertificateChain> chain,
                                                         std::string* error);
   ~DeviceCertificate();
 
