@@ -150,7 +150,11 @@ void RegisterCoreFacts(FactSchema& schema) {
   add(d, "site", Type::String(), "", "Site (plant, building) where the device is installed.");
   add(d, "zone", Type::String(), "", "IEC 62443 zone the device belongs to.");
   add(d, "class", Type::String(), "", "Device class (for example \"engine-monitor\").");
-  add(d, "firmware", Type::String(), "", "Installed firmware version.");
+  // dyn: a version string in simple inventories, or the record's firmware
+  // object (version, image, signature, ...) whose facts the device evaluator
+  // computes (docs/devices.md); a string type would reject `device.firmware.sha256`.
+  add(d, "firmware", Type::Dyn(), "",
+      "Installed firmware: its version, or an object {version, image, signature, key, components} (docs/devices.md).");
   add(d, "model", Type::String(), "", "Deployed ML model id, if any.");
   add(d, "online", Type::Bool(), "", "Whether the device reported within its expected interval.");
   add(d, "last_seen", Type::Timestamp(), "", "Time of the device's last report (RFC 3339 in inputs).");

@@ -245,6 +245,7 @@ void RegisterDeviceFacts(facts::FactSchema& schema) {
   declared("identity.certificate", s, "Path of the device certificate (PEM, leaf first), relative to the record.");
   declared("identity.chain", s, "Path of the intermediate certificates (PEM), relative to the record.");
   declared("attestation.report", s, "Path of the latest attestation report, relative to the record.");
+  declared("firmware.version", s, "Version of the installed firmware (the measured version of attestation.pcr_match).");
   declared("firmware.image", s, "Path of the installed firmware image, relative to the record.");
   declared("firmware.signature", s, "Base64 signature over the image's raw SHA-256.");
   declared("firmware.key", s, "Id of the KeySet key that signed the image.");
