@@ -173,6 +173,11 @@ attestation: {report: attest/forged.json}
 firmware: {image: fw/4.2.0.bin, key: unknown-key, signature: "AAAA"}
 ---
 kind: device
+id: replayed
+identity: {certificate: pki/dev-001.pem, chain: pki/intermediate.pem}
+attestation: {report: attest/good.json}
+---
+kind: device
 id: tampered
 identity: {certificate: pki/dev-001.pem, chain: pki/intermediate.pem}
 attestation: {report: attest/tampered.json}
@@ -400,10 +405,21 @@ TEST_F(DeviceTrustTest, ForgedOrTamperedReportsDoNotVerify) {
 }
 
 TEST_F(DeviceTrustTest, AReportOfAnotherDeviceDoesNotVerify) {
-  // "forged" presents dev-001's certificate, and a report naming dev-001 signed by another key;
-  // a correctly signed report must also name the device judged.
+  // "replayed" presents dev-001's certificate and dev-001's genuine report: the
+  // signature verifies, but the report names another device.
+  EXPECT_EQ(Fact("replayed", "attestation.verified"), false);
   EXPECT_EQ(Fact("dev-001", "attestation.verified"), true);
+  // PCRs are compared whoever signed the report: rules pair pcr_match with verified.
   EXPECT_EQ(Fact("forged", "attestation.pcr_match"), true);
+}
+
+TEST_F(DeviceTrustTest, WithoutMeasurementsPcrMatchIsAnError) {
+  Build(*anchors_, kNow);
+  EXPECT_EQ(FactError("dev-001", "attestation.pcr_match"),
+            "no FirmwareMeasurements document in the policy repository: add the expected PCRs per firmware version");
+  EXPECT_EQ(Fact("dev-001", "attestation.verified"), true);
+  EXPECT_EQ(FactError("dev-001", "firmware.known_vulnerable"),
+            "no VulnerabilityList document in the policy repository: add one to check firmware components");
 }
 
 TEST_F(DeviceTrustTest, AMalformedReportIsAnErrorNamingTheFile) {
