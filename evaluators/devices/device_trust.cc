@@ -562,29 +562,28 @@ class DeviceProvider : public subjects::FactProvider {
 };
 
 ComputedFact ComputeFact(const DeviceTrust::State& state, const subjects::Subject& device, std::string_view fact) {
-  const DeviceTrust::State* state_ = &state;
-  auto found = state_->devices.find(device.id);
-  if (found == state_->devices.end()) return ComputedFact::Missing();
+  auto found = state.devices.find(device.id);
+  if (found == state.devices.end()) return ComputedFact::Missing();
   DeviceEntry& entry = *found->second;
   if (fact.starts_with("identity.cert.")) {
     const std::string_view name = fact.substr(14);
     if (name == "chain_valid" || name == "chain_error" || name == "revoked") {
-      state_->ComputeChain(entry);
+      state.ComputeChain(entry);
       if (name == "revoked" && entry.chain_check.error.empty() && !entry.chain_check.facts.contains("revoked")) {
         return ComputedFact::Error("no CRL in the TrustAnchors documents: add spec.crls to check revocation");
       }
       return FromGroup(entry.chain_check, name);
     }
-    state_->ComputeCert(entry);
+    state.ComputeCert(entry);
     return FromGroup(entry.cert, name);
   }
   if (fact == "identity.hardware_backed" || fact.starts_with("attestation.")) {
-    state_->ComputeReport(entry);
+    state.ComputeReport(entry);
     const std::string_view name = fact == "identity.hardware_backed" ? "hardware_backed" : fact.substr(12);
     return FromGroup(entry.report, name);
   }
   if (fact.starts_with("firmware.")) {
-    state_->ComputeImage(entry);
+    state.ComputeImage(entry);
     const std::string_view name = fact.substr(9);
     if (name == "known_vulnerable") return FromGroup(entry.image, name, "vulnerabilities_error");
     if (name == "vulnerabilities") {
@@ -611,7 +610,7 @@ ComputedFact ComputeFact(const DeviceTrust::State& state, const subjects::Subjec
     return ComputedFact::Of(WeakCiphers(names));
   }
   if (fact.starts_with("acl.")) {
-    state_->ComputeAcl(entry);
+    state.ComputeAcl(entry);
     return FromGroup(entry.acl_facts, fact.substr(4), fact == "acl.topics" ? "" : "overbroad_error");
   }
   return ComputedFact::Missing();

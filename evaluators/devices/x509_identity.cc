@@ -328,11 +328,15 @@ struct VerifyState {
   bool revoked = false;
 };
 
-int g_state_index = -1;
+// The ex_data slot of a verification context holding its VerifyState.
+int StateIndex() {
+  static const int index = X509_STORE_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
 
 int RecordError(int ok, X509_STORE_CTX* context) {
   if (ok == 1) return 1;
-  auto* state = static_cast<VerifyState*>(X509_STORE_CTX_get_ex_data(context, g_state_index));
+  auto* state = static_cast<VerifyState*>(X509_STORE_CTX_get_ex_data(context, StateIndex()));
   const int error = X509_STORE_CTX_get_error(context);
   if (state != nullptr) {
     if (state->first_error == X509_V_OK) state->first_error = error;
@@ -346,11 +350,6 @@ int RecordError(int ok, X509_STORE_CTX* context) {
 }  // namespace
 
 ChainVerification TrustStore::Verify(const DeviceCertificate& certificate, std::chrono::sys_seconds at) const {
-  static const int index = [] {
-    g_state_index = X509_STORE_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-    return g_state_index;
-  }();
-  (void)index;
   ChainVerification result;
   X509_STORE_CTX* context = X509_STORE_CTX_new();
   if (context == nullptr ||
@@ -360,7 +359,7 @@ ChainVerification TrustStore::Verify(const DeviceCertificate& certificate, std::
     return result;
   }
   VerifyState state;
-  X509_STORE_CTX_set_ex_data(context, g_state_index, &state);
+  X509_STORE_CTX_set_ex_data(context, StateIndex(), &state);
   X509_STORE_CTX_set_verify_cb(context, RecordError);
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(context);
   X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at.time_since_epoch().count()));
