@@ -4,6 +4,7 @@
 #include "evaluators/devices/device_trust.h"
 #include "evaluators/drift/stream_drift.h"
 #include "evaluators/models/model_facts.h"
+#include "evaluators/privacy/privacy_facts.h"
 
 #include <iostream>
 #include <vector>
@@ -56,6 +57,7 @@ facts::FactSchema CoreSchema() {
   drift::RegisterDriftFacts(schema);
   models::RegisterModelFacts(schema);
   devices::RegisterDeviceFacts(schema);
+  privacy::RegisterPrivacyFacts(schema);
   return schema;
 }
 

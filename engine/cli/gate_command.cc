@@ -11,6 +11,7 @@
 
 #include "engine/cli/authoring_support.h"
 #include "engine/cli/device_support.h"
+#include "engine/cli/privacy_support.h"
 #include "engine/cli/evidence_support.h"
 #include "engine/cli/fleet_support.h"
 #include "engine/cli/model_support.h"
@@ -152,6 +153,7 @@ int RunGate(const GateArguments& args) {
   if (!fleet_support::LoadFleet(args.fleet, *at, &inputs, &contract_run)) return 2;
   if (!model_support::AddModelProviders(bundle, args.fleet.store, &inputs, &contract_run.providers)) return 2;
   if (!device_support::AddDeviceProviders(bundle, *at, &inputs, &contract_run.providers)) return 2;
+  if (!privacy_support::AddPrivacyProviders(contract_run.contracts, &inputs, &contract_run.providers, &bundle)) return 2;
   if (!inputs.ok()) {
     for (const subjects::InputError& error : inputs.errors()) std::cerr << subjects::FormatInputError(error) << "\n";
     return 2;
