@@ -1027,14 +1027,30 @@ void Loader::LoadFramework(const Doc& doc) {
       std::map<std::string, eval::FileLocation> seen;
       for (const YAML::Node& item : controls->value) {
         Fields fields;
-        if (!ReadMap(file, item, {"id", "title", "description"}, fmt::format("a control of {}", what), &fields)) continue;
+        if (!ReadMap(file, item, {"id", "title", "description", "family", "level", "evidence"},
+                     fmt::format("a control of {}", what), &fields)) {
+          continue;
+        }
         const Field* id = Require(file, fields, "id", item, "a control", "id: SR-7.6");
         if (id == nullptr) continue;
         std::optional<std::string> id_text = String(file, *id, "a control");
         if (!id_text) continue;
         CheckDuplicate(seen, file, id->value, *id_text, fmt::format("control id in {}", what));
-        framework.controls.push_back(Control{*id_text, OptString(file, fields, "title", "a control"),
-                                             OptString(file, fields, "description", "a control")});
+        Control control{*id_text, OptString(file, fields, "title", "a control"),
+                        OptString(file, fields, "description", "a control"),
+                        OptString(file, fields, "family", "a control"), 0,
+                        OptString(file, fields, "evidence", "a control")};
+        if (const Field* level = Get(fields, "level")) {
+          std::optional<double> value = Number(file, *level, "the level of a control");
+          if (value && (*value != std::floor(*value) || *value < 1 || *value > 4)) {
+            ReportAt("SG103", file, level->value,
+                     fmt::format("the level of control '{}' must be a security level from 1 to 4, found {}", *id_text,
+                                 level->value.Scalar()));
+          } else if (value) {
+            control.level = static_cast<int>(*value);
+          }
+        }
+        framework.controls.push_back(std::move(control));
       }
     }
   }

@@ -176,6 +176,9 @@ struct Control {
   std::string id;  // "SR-7.6"
   std::string title;
   std::string description;
+  std::string family;    // the group the control belongs to: "FR7" (IEC 62443), "MEASURE" (NIST AI RMF); may be empty
+  int level = 0;         // the lowest security level (1..4) at which the control applies; 0: not leveled
+  std::string evidence;  // what an auditor expects to see for it
 };
 
 // A control catalog; rules reference its controls as "<framework id>:<control id>".
