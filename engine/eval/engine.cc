@@ -65,6 +65,14 @@ struct Worker {
   // Selector results per policy for the current subject: 0 not yet, else 1 + the state.
   std::vector<uint8_t> selector_state;
   std::vector<cel::Value> selector_value;
+  // (subject, rule rank, outcome) of rules mapped to controls, for the
+  // control ledger; only when one is requested.
+  struct LedgerEntry {
+    const Subject* subject;
+    uint32_t rule_rank;
+    Outcome outcome;
+  };
+  std::vector<LedgerEntry> ledger_entries;
 };
 
 class VariablesAccess final : public cel::MapAccess {
@@ -176,7 +184,10 @@ class Run {
 
  private:
   void Prepare(RunResult& result);
-  void Work(Worker& worker, size_t worker_index);
+  void StartWorker(Worker& worker);
+  void Work(Worker& worker, size_t worker_index, size_t end);
+  void RunWave(std::vector<Worker>& workers, size_t begin, size_t end, std::string& error);
+  void FillLedger(std::vector<Worker>& workers);
   void JudgeSubject(Worker& worker, size_t worker_index, const Subject& subject, uint32_t subject_rank,
                     const std::vector<const RuleRun*>& rules);
   void Record(Worker& worker, size_t worker_index, const RuleRun& rule, const Subject& subject, uint32_t subject_rank,
@@ -191,6 +202,9 @@ class Run {
   std::vector<RuleRun> rules_;
   std::vector<std::vector<const RuleRun*>> rules_by_kind_;  // indexed by SubjectKind
   std::vector<std::pair<const Subject*, uint32_t>> work_;   // (subject, rank in its kind)
+  // work_[zones_begin_..] are zones: judged after everything else, once the
+  // control ledger holds the other subjects' outcomes.
+  size_t zones_begin_ = 0;
   std::vector<bool> waiver_expired_;
   std::atomic<size_t> next_{0};
   cel::Value now_;
@@ -255,9 +269,21 @@ void Run::Prepare(RunResult& result) {
   // Within a subject, rules run grouped by policy so that selectors and
   // policy variables are shared; the output order is fixed by the final sort.
   for (facts::SubjectKind kind : facts::kAllSubjectKinds) {
+    if (kind == facts::SubjectKind::kZone) continue;
     if (rules_by_kind_[static_cast<size_t>(kind)].empty()) continue;
     uint32_t rank = 0;
     for (const Subject* subject : subjects_.OfKind(kind)) work_.emplace_back(subject, rank++);
+  }
+  zones_begin_ = work_.size();
+  if (!rules_by_kind_[static_cast<size_t>(facts::SubjectKind::kZone)].empty()) {
+    uint32_t rank = 0;
+    for (const Subject* subject : subjects_.OfKind(facts::SubjectKind::kZone)) work_.emplace_back(subject, rank++);
+  }
+  if (options_.control_ledger != nullptr) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> ledger_rules;
+    ledger_rules.reserve(rules_.size());
+    for (const RuleRun& rule : rules_) ledger_rules.emplace_back(rule.info.id, rule.info.controls);
+    options_.control_ledger->Begin(std::move(ledger_rules));
   }
   const auto seconds = options_.at.time_since_epoch().count();
   now_ = cel::Value::TimestampOf(cel::Timestamp{seconds, 0});
@@ -303,7 +329,10 @@ std::string Run::RenderMessage(const RuleRun& rule, const RuleActivation& activa
 void Run::Record(Worker& worker, size_t worker_index, const RuleRun& rule, const Subject& subject,
                  uint32_t subject_rank, Outcome outcome, const cel::Value& result, const policy::Expression* failing,
                  RuleActivation& activation) {
+  const bool to_ledger = options_.control_ledger != nullptr && subject.kind != facts::SubjectKind::kZone &&
+                         !rule.info.controls.empty();
   if (outcome == Outcome::kPass || outcome == Outcome::kNotApplicable) {
+    if (to_ledger) worker.ledger_entries.push_back({&subject, static_cast<uint32_t>(rule.rank), outcome});
     if (outcome == Outcome::kPass) {
       ++worker.counts.pass;
     } else {
@@ -359,6 +388,7 @@ void Run::Record(Worker& worker, size_t worker_index, const RuleRun& rule, const
     case Outcome::kWaived: ++worker.counts.waived; break;
     default: break;
   }
+  if (to_ledger) worker.ledger_entries.push_back({&subject, static_cast<uint32_t>(rule.rank), outcome});
   worker.details.push_back(std::move(detail));
   worker.outcomes.push_back({static_cast<uint32_t>(rule.rank), subject_rank, outcome,
                              static_cast<uint32_t>(worker_index), static_cast<int32_t>(worker.details.size() - 1)});
@@ -431,18 +461,56 @@ void Run::JudgeSubject(Worker& worker, size_t worker_index, const Subject& subje
   worker.activation = nullptr;
 }
 
-void Run::Work(Worker& worker, size_t worker_index) {
+void Run::StartWorker(Worker& worker) {
   worker.waiver_uses.assign(bundle_.waivers.size(), 0);
   worker.selector_state.assign(bundle_.policies.size(), 0);
   worker.selector_value.assign(bundle_.policies.size(), cel::Value());
+}
+
+void Run::Work(Worker& worker, size_t worker_index, size_t end_of_wave) {
   while (true) {
     const size_t begin = next_.fetch_add(kWorkChunk, std::memory_order_relaxed);
-    if (begin >= work_.size()) break;
-    const size_t end = std::min(begin + kWorkChunk, work_.size());
+    if (begin >= end_of_wave) break;
+    const size_t end = std::min(begin + kWorkChunk, end_of_wave);
     for (size_t i = begin; i < end; ++i) {
       const Subject& subject = *work_[i].first;
       JudgeSubject(worker, worker_index, subject, work_[i].second, rules_by_kind_[static_cast<size_t>(subject.kind)]);
     }
+  }
+}
+
+void Run::RunWave(std::vector<Worker>& workers, size_t begin, size_t end, std::string& error) {
+  if (begin >= end) return;
+  next_.store(begin, std::memory_order_relaxed);
+  std::mutex error_mutex;
+  auto body = [&](size_t index) {
+    try {
+      Work(workers[index], index, end);
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (error.empty()) error = std::string("evaluation stopped: ") + e.what();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (error.empty()) error = "evaluation stopped by an unknown fault";
+    }
+  };
+  if (workers.size() == 1) {
+    body(0);
+    return;
+  }
+  std::vector<std::thread> threads;
+  threads.reserve(workers.size());
+  for (size_t i = 0; i < workers.size(); ++i) threads.emplace_back(body, i);
+  for (std::thread& t : threads) t.join();
+}
+
+void Run::FillLedger(std::vector<Worker>& workers) {
+  for (Worker& worker : workers) {
+    for (const Worker::LedgerEntry& entry : worker.ledger_entries) {
+      options_.control_ledger->Add(*entry.subject, entry.rule_rank, entry.outcome);
+    }
+    worker.ledger_entries.clear();
+    worker.ledger_entries.shrink_to_fit();
   }
 }
 
@@ -460,27 +528,13 @@ RunResult Run::Execute(std::string* internal_error) {
   size_t jobs = options_.jobs > 0 ? static_cast<size_t>(options_.jobs) : std::thread::hardware_concurrency();
   jobs = std::max<size_t>(1, std::min(jobs, (work_.size() + kWorkChunk - 1) / kWorkChunk));
   std::vector<Worker> workers(jobs);
-  std::mutex error_mutex;
+  for (Worker& worker : workers) StartWorker(worker);
   std::string error;
-  auto body = [&](size_t index) {
-    try {
-      Work(workers[index], index);
-    } catch (const std::exception& e) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (error.empty()) error = std::string("evaluation stopped: ") + e.what();
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (error.empty()) error = "evaluation stopped by an unknown fault";
-    }
-  };
-  if (jobs == 1) {
-    body(0);
-  } else {
-    std::vector<std::thread> threads;
-    threads.reserve(jobs);
-    for (size_t i = 0; i < jobs; ++i) threads.emplace_back(body, i);
-    for (std::thread& t : threads) t.join();
-  }
+  // Zones summarise their members' outcomes: they are judged in a second
+  // wave, after the ledger holds everything else.
+  RunWave(workers, 0, zones_begin_, error);
+  if (options_.control_ledger != nullptr) FillLedger(workers);
+  if (error.empty() && zones_begin_ < work_.size()) RunWave(workers, zones_begin_, work_.size(), error);
   if (!error.empty() && internal_error != nullptr) *internal_error = error;
 
   // Merge in the deterministic order.

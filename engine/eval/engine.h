@@ -16,6 +16,9 @@
 // Decision: deny when a fail / error / not_evaluable outcome comes from a
 // deny-enforced policy with severity ≥ options.fail_on.
 //
+// Zones are judged last: when options.control_ledger is set, it holds the
+// other subjects' outcomes per control by then (see control_ledger.h).
+//
 // Subjects are judged in parallel (options.jobs threads); the result is
 // identical for any job count. Thread-safe: Evaluate may run concurrently on
 // the same bundle and subjects. Never throws.
@@ -24,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/eval/control_ledger.h"
 #include "engine/eval/run_result.h"
 #include "engine/policy/model.h"
 #include "engine/subjects/fact_provider.h"
@@ -45,6 +49,9 @@ struct EvalOptions {
   std::string only_policy;          // when set, only this policy runs (PolicyTest `policy:`)
   std::string engine_version;       // recorded as RunResult::engine_version
   const subjects::FactProviderRegistry* providers = nullptr;  // computed facts; null: none
+  // When set, receives how the rules mapped to controls judged every subject
+  // that is not a zone, before the zones are judged (zone facts read it).
+  ControlLedger* control_ledger = nullptr;
 };
 
 // Judges `subjects` against `bundle`. The bundle must have been loaded with a
