@@ -5,6 +5,7 @@
 #include "evaluators/drift/stream_drift.h"
 #include "evaluators/models/model_facts.h"
 #include "evaluators/privacy/privacy_facts.h"
+#include "evaluators/zones/zone_facts.h"
 
 #include <iostream>
 #include <vector>
@@ -58,6 +59,7 @@ facts::FactSchema CoreSchema() {
   models::RegisterModelFacts(schema);
   devices::RegisterDeviceFacts(schema);
   privacy::RegisterPrivacyFacts(schema);
+  zones::RegisterZoneFacts(schema);
   return schema;
 }
 

@@ -12,6 +12,7 @@
 #include "engine/cli/authoring_support.h"
 #include "engine/cli/device_support.h"
 #include "engine/cli/privacy_support.h"
+#include "engine/cli/zone_support.h"
 #include "engine/cli/evidence_support.h"
 #include "engine/cli/fleet_support.h"
 #include "engine/cli/model_support.h"
@@ -167,6 +168,8 @@ int RunGate(const GateArguments& args) {
   if (!loaded) return 2;
   contracts::LocateContractRules(contract_run.generated, loaded.get());
   if (!fleet_support::AddDriftProviders(*loaded, policy::Stage::kGate, &contract_run)) return 2;
+  eval::ControlLedger control_ledger;
+  if (!zone_support::AddZoneProviders(*loaded, inputs, &control_ledger, &contract_run.providers)) return 2;
 
   // The evidence log and its key are opened before the run, so that a
   // missing key or an unwritable store stops the gate before any work.
@@ -196,6 +199,7 @@ int RunGate(const GateArguments& args) {
   options.jobs = args.jobs;
   options.engine_version = STAGEGATE_VERSION;
   if (!contract_run.providers.empty()) options.providers = &contract_run.providers;
+  if (!inputs.OfKind(facts::SubjectKind::kZone).empty()) options.control_ledger = &control_ledger;
   std::string internal_error;
   eval::RunResult result = eval::Evaluate(*loaded, inputs, options, &internal_error);
   if (!internal_error.empty()) {

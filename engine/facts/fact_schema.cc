@@ -201,11 +201,7 @@ void RegisterCoreFacts(FactSchema& schema) {
   add(df, "recipients", Type::List(Type::String()), "", "Recipients of the data.");
   add(df, "cross_border", Type::Bool(), "", "Whether data leaves the EU/EEA.");
 
-  const SubjectKind z = SubjectKind::kZone;
-  add(z, "security_level_target", Type::Int(), "", "IEC 62443 target security level (SL-T, 0-4).");
-  add(z, "security_level_achieved", Type::Int(), "", "IEC 62443 achieved security level (SL-A, 0-4).");
-  add(z, "assets", Type::List(Type::String()), "", "Ids of the devices in the zone.");
-  add(z, "conduits", Type::List(Type::Map(Type::String(), Type::Dyn())), "", "Conduits to other zones.");
+  // Zone facts are registered by the zones evaluator (evaluators/zones).
 }
 
 namespace {
