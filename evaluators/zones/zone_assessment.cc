@@ -84,10 +84,9 @@ std::vector<Requirement> LeveledRequirements(const policy::Framework& framework)
     }
     out.push_back({control.id, family[2] - '0', control.level});
   }
-  std::sort(out.begin(), out.end(), [](const Requirement& a, const Requirement& b) {
-    if (a.fr != b.fr) return a.fr < b.fr;
-    if (a.level != b.level) return a.level < b.level;
-    return a.id < b.id;
+  // Within an FR and level, the catalog's order (SR-1.2 before SR-1.10).
+  std::stable_sort(out.begin(), out.end(), [](const Requirement& a, const Requirement& b) {
+    return a.fr != b.fr ? a.fr < b.fr : a.level < b.level;
   });
   return out;
 }

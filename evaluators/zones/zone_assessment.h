@@ -32,7 +32,7 @@ struct Requirement {
 };
 
 // The leveled requirements of `framework` (controls with family FR1..FR7 and
-// a level), sorted by FR, level and id.
+// a level), sorted by FR and level, in catalog order within them.
 std::vector<Requirement> LeveledRequirements(const policy::Framework& framework);
 
 struct ZoneAssessment {
