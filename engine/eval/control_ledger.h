@@ -59,7 +59,8 @@ class ControlLedger {
   // The tally of `control` ("iec62443-3-3:SR-1.8") for `subject`; null when
   // no rule mapped to the control judged the subject.
   const Tally* Find(const subjects::Subject& subject, std::string_view control) const;
-  // The ids of the run's rules mapped to `control`, in rule id order.
+  // The ids of the run's rules mapped to `control` (rules over zones
+  // excluded), in rule id order.
   std::span<const std::string> RulesOf(std::string_view control) const;
 
  private:

@@ -282,7 +282,11 @@ void Run::Prepare(RunResult& result) {
   if (options_.control_ledger != nullptr) {
     std::vector<std::pair<std::string, std::vector<std::string>>> ledger_rules;
     ledger_rules.reserve(rules_.size());
-    for (const RuleRun& rule : rules_) ledger_rules.emplace_back(rule.info.id, rule.info.controls);
+    // Zone rules stay out: zones are judged from the ledger, not into it.
+    for (const RuleRun& rule : rules_) {
+      const bool zone_rule = rule.instance->rule->subject == facts::SubjectKind::kZone;
+      ledger_rules.emplace_back(rule.info.id, zone_rule ? std::vector<std::string>{} : rule.info.controls);
+    }
     options_.control_ledger->Begin(std::move(ledger_rules));
   }
   const auto seconds = options_.at.time_since_epoch().count();

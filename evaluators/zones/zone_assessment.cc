@@ -1,6 +1,7 @@
 #include "evaluators/zones/zone_assessment.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -22,13 +23,33 @@ std::string DescribeUnmet(const subjects::Subject& member, const eval::ControlLe
   return fmt::format("its rules do not apply to {}", member.id);
 }
 
-RequirementStatus Judge(const Requirement& requirement, const ZoneDocument& zone,
+// SR 5.1 and SR 5.2 are properties of the zone model itself, judged from the
+// zone document (with any device rules mapped to them on top).
+std::optional<RequirementStatus> JudgeZoneBoundary(const Requirement& requirement, const ZoneAssessment& zone) {
+  if (requirement.id == "SR-5.1" && !zone.unknown_zones.empty()) {
+    return RequirementStatus{Status::kUnmet, "the zone has conduits to zones that are not modelled"};
+  }
+  if (requirement.id == "SR-5.2" && !zone.unprotected_conduits.empty()) {
+    return RequirementStatus{Status::kUnmet, "conduits to zones of another target allow unprotected protocols"};
+  }
+  return std::nullopt;
+}
+
+bool IsZoneBoundaryRequirement(const Requirement& requirement) {
+  return requirement.id == "SR-5.1" || requirement.id == "SR-5.2";
+}
+
+RequirementStatus Judge(const Requirement& requirement, const ZoneDocument& zone, const ZoneAssessment& assessed,
                         const std::vector<const subjects::Subject*>& members, const eval::ControlLedger& ledger) {
   for (const Exclusion& exclusion : zone.exclusions) {
     if (exclusion.requirement == requirement.id) return {Status::kExcluded, {}};
   }
+  if (std::optional<RequirementStatus> boundary = JudgeZoneBoundary(requirement, assessed)) return *boundary;
   const std::string control = std::string(kSystemRequirementsFramework) + ":" + requirement.id;
-  if (ledger.RulesOf(control).empty()) return {Status::kUnassessed, "no rule maps to it"};
+  if (ledger.RulesOf(control).empty()) {
+    if (IsZoneBoundaryRequirement(requirement)) return {Status::kMet, {}};
+    return {Status::kUnassessed, "no rule maps to it"};
+  }
   size_t unmet = 0;
   std::string example;
   for (const subjects::Subject* member : members) {
@@ -98,6 +119,7 @@ ZoneAssessment AssessZone(const ZoneDocument& zone, const std::vector<const subj
   for (const Exclusion& exclusion : zone.exclusions) {
     out.excluded.push_back(exclusion.requirement + ": " + exclusion.reason);
   }
+  AssessConduits(zone, context, &out);
   for (int fr = 1; fr <= kFoundationalRequirements; ++fr) {
     const int target = zone.target[static_cast<size_t>(fr - 1)];
     // The lowest level with an unmet requirement caps SL-A just below it.
@@ -105,7 +127,7 @@ ZoneAssessment AssessZone(const ZoneDocument& zone, const std::vector<const subj
     std::vector<std::string> blocking;  // requirements above SL-A up to SL-T
     for (const Requirement& requirement : *context.requirements) {
       if (requirement.fr != fr) continue;
-      const RequirementStatus status = Judge(requirement, zone, members, *context.ledger);
+      const RequirementStatus status = Judge(requirement, zone, out, members, *context.ledger);
       if (status.status == Status::kMet || status.status == Status::kExcluded) continue;
       if (status.status == Status::kUnassessed && requirement.level <= target) {
         out.unassessed.push_back(requirement.id);
@@ -126,7 +148,6 @@ ZoneAssessment AssessZone(const ZoneDocument& zone, const std::vector<const subj
       out.gaps.push_back(line + ": " + reasons);
     }
   }
-  AssessConduits(zone, context, &out);
   return out;
 }
 

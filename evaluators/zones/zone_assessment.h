@@ -10,6 +10,9 @@
 // device with no failure, error, missing fact or waiver (a rule that does not
 // apply to a member gives no evidence for it). A requirement no rule maps to
 // is unassessed and caps the level: SL-A claims only what was verified.
+// SR 5.1 (network segmentation) and SR 5.2 (zone boundary protection) are
+// judged from the zone document itself: unmet when a conduit leads to a zone
+// that is not modelled, or crosses to another target level unprotected.
 
 #include <array>
 #include <map>

@@ -216,5 +216,24 @@ TEST_F(ZoneAssessmentTest, ConduitsAcrossDifferentTargetsNeedProtectedProtocols)
   EXPECT_NE(a.unknown_zones[0].find("no zone 'nowhere'"), std::string::npos);
 }
 
+TEST_F(ZoneAssessmentTest, BoundaryRequirementsAreJudgedFromTheZoneDocument) {
+  catalog_.controls.push_back({"SR-5.1", "", "", "FR5", 1, ""});
+  catalog_.controls.push_back({"SR-5.2", "", "", "FR5", 1, ""});
+  requirements_ = LeveledRequirements(catalog_);
+  zone_.target[4] = 1;
+  // No rule maps to SR-5.1 or SR-5.2: the zone's own conduits decide.
+  ZoneAssessment a = Assess();
+  EXPECT_EQ(a.achieved[4], 0);
+  ASSERT_EQ(a.gaps.size(), 3u);  // FR1, FR3 (no outcomes at all) and FR5
+  EXPECT_EQ(a.gaps[2],
+            "FR5: target 1, achieved 0: SR-5.1 (level 1): the zone has conduits to zones that are not modelled; "
+            "SR-5.2 (level 1): conduits to zones of another target allow unprotected protocols");
+  // Protected conduits to modelled zones meet both.
+  zone_.conduits = {{"cloud", {"mqtts"}}, {"twin", {"https"}}};
+  a = Assess();
+  EXPECT_EQ(a.achieved[4], 4);
+  EXPECT_TRUE(a.unassessed.size() == 1 && a.unassessed[0] == "SR-C") << a.unassessed.size();
+}
+
 }  // namespace
 }  // namespace stagegate::zones
