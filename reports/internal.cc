@@ -124,4 +124,35 @@ std::vector<std::string> WaiverNotices(const eval::RunResult& result) {
   return notices;
 }
 
+std::string Cell(std::string_view raw) {
+  const std::string text = ValidUtf8(raw);
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    switch (c) {
+      case '|': case '\\': case '`': case '*': case '_': case '[': case ']': case '#': case '~':
+        out += '\\';
+        out += c;
+        break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '\r':
+        if (i + 1 < text.size() && text[i + 1] == '\n') break;
+        out += "<br>";
+        break;
+      case '\n': out += "<br>"; break;
+      case '\t': out += ' '; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+          out += "\xEF\xBF\xBD";
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
 }  // namespace stagegate::reports::internal

@@ -46,4 +46,9 @@ std::string ValidUtf8(std::string_view text);
 // Returns the subject as "<kind>/<id>".
 std::string SubjectName(const eval::OutcomeRecord& outcome);
 
+// Returns `text` safe inside a GitHub-flavoured Markdown table cell: pipes
+// and Markdown punctuation backslash-escaped, HTML's markup characters as
+// entities (so text is never taken for a tag), line breaks as <br>.
+std::string Cell(std::string_view raw);
+
 }  // namespace stagegate::reports::internal

@@ -53,6 +53,7 @@ Json RuleJson(const eval::RuleInfo& rule, const bundle::SourceInfo& source) {
   j["severity"] = in::SeverityText(rule.severity);
   j["enforcement"] = in::EnforcementText(rule.enforcement);
   j["controls"] = rule.controls;
+  j["counts"] = CountsJson(rule.counts);
   Json location;
   location["file"] = rule.location.file;
   location["repository_path"] = in::RepositoryPath(source, rule.location.file);

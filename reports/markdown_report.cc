@@ -14,6 +14,7 @@ namespace stagegate::reports {
 namespace {
 
 namespace in = internal;
+using in::Cell;
 
 // Tables list at most this many rows; a line counts the rest, which the JSON
 // and SARIF reports hold in full. Keeps step summaries readable (GitHub caps
@@ -21,40 +22,6 @@ namespace in = internal;
 constexpr size_t kMaxTableRows = 50;
 // Evidence values longer than this are cut in tables.
 constexpr size_t kMaxEvidenceValueChars = 80;
-
-// Returns `text` safe inside a GitHub-flavoured Markdown table cell: pipes
-// and Markdown punctuation backslash-escaped, HTML's markup characters as
-// entities (so text is never taken for a tag), line breaks as <br>.
-std::string Cell(std::string_view raw) {
-  const std::string text = in::ValidUtf8(raw);
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    switch (c) {
-      case '|': case '\\': case '`': case '*': case '_': case '[': case ']': case '#': case '~':
-        out += '\\';
-        out += c;
-        break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\r':
-        if (i + 1 < text.size() && text[i + 1] == '\n') break;
-        out += "<br>";
-        break;
-      case '\n': out += "<br>"; break;
-      case '\t': out += ' '; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-          out += "\xEF\xBF\xBD";
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
 
 // Returns `text` cut to at most `max` bytes at a UTF-8 character boundary,
 // with an ellipsis when cut.

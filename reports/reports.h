@@ -5,7 +5,9 @@
 // formats are described in docs/formats/decision.md.
 
 #include <string>
+#include <vector>
 
+#include "engine/eval/control_coverage.h"
 #include "engine/eval/run_result.h"
 
 namespace stagegate::reports {
@@ -26,5 +28,14 @@ std::string RenderJUnit(const eval::RunResult& result);
 // Renders a short Markdown summary for CI job pages (GitHub step summary):
 // decision, counts, failures, errors, waivers expired or expiring soon.
 std::string RenderMarkdown(const eval::RunResult& result);
+
+// Renders the audit report as JSON, schema "stagegate.audit/v1": the decision
+// (as RenderJson) and, per framework of the bundle, every control's status,
+// rules and outcome counts (docs/formats/audit.md).
+std::string RenderAuditJson(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage);
+
+// Renders RenderMarkdown followed by the framework coverage: a table per
+// framework of the controls some rule covers, and the controls none covers.
+std::string RenderAuditMarkdown(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage);
 
 }  // namespace stagegate::reports

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/evidence/merkle.h"
 #include "engine/evidence/run_record.h"
 #include "reports/reports.h"
 
@@ -68,7 +69,7 @@ std::unique_ptr<Recorder> Recorder::Open(RecordRequest request) {
   return std::unique_ptr<Recorder>(new Recorder(std::move(request), std::move(*key), std::move(store)));
 }
 
-bool Recorder::Record(const eval::RunResult& result) {
+bool Recorder::Record(const eval::RunResult& result, Recorded* recorded) {
   evidence::RecordContext context;
   context.run_id = request_.run_id;
   context.kind = result.kind;
@@ -77,11 +78,18 @@ bool Recorder::Record(const eval::RunResult& result) {
   context.pseudonym_key = key_.PseudonymKey();
   context.key_id = key_.Public().KeyId();
   nlohmann::json record = evidence::BuildRunRecord(nlohmann::json::parse(reports::RenderJson(result)), context);
+  if (recorded != nullptr) recorded->record = record;
   std::string error;
   std::optional<evidence::AppendResult> appended = store_->Append(std::move(record), key_, &error);
   if (!appended) {
     std::cerr << "error: " << error << "\n";
     return false;
+  }
+  if (recorded != nullptr) {
+    recorded->run_id = appended->run_id;
+    recorded->sequence = appended->sequence;
+    recorded->leaf_hash_hex = evidence::HashHex(appended->leaf_hash);
+    recorded->record["sequence"] = appended->sequence;  // as the store adds it before hashing
   }
   std::cerr << fmt::format("evidence: run {} recorded in {} at position {} (signed checkpoint of {} run(s), key {})\n",
                            appended->run_id, request_.store_path, appended->sequence, appended->checkpoint.tree_size,

@@ -49,10 +49,19 @@ class Recorder {
   // Prints the error and returns null when the key or the store cannot be used.
   static std::unique_ptr<Recorder> Open(RecordRequest request);
 
+  // What the log holds for a recorded run: the exports read it.
+  struct Recorded {
+    std::string run_id;
+    uint64_t sequence = 0;
+    std::string leaf_hash_hex;  // the RFC 6962 leaf hash of the record
+    nlohmann::json record;      // the stagegate.evidence.run/v1 record as stored
+  };
+
   // Records `result` (rendered with reports::RenderJson) as the next run of
   // the log and prints one line on stderr naming it. Returns false (after
-  // printing the error) when nothing was recorded.
-  bool Record(const eval::RunResult& result);
+  // printing the error) when nothing was recorded. `recorded`, when given,
+  // receives the stored record and its leaf hash.
+  bool Record(const eval::RunResult& result, Recorded* recorded = nullptr);
 
  private:
   Recorder(RecordRequest request, evidence::SigningKey key, std::unique_ptr<evidence::EvidenceStore> store)

@@ -10,13 +10,9 @@
 #include <fmt/format.h>
 
 #include "engine/cli/authoring_support.h"
-#include "engine/cli/device_support.h"
-#include "engine/cli/privacy_support.h"
-#include "engine/cli/zone_support.h"
 #include "engine/cli/evidence_support.h"
 #include "engine/cli/fleet_support.h"
-#include "engine/cli/model_support.h"
-#include "engine/common/uuid.h"
+#include "engine/cli/run_pipeline.h"
 #include "engine/eval/engine.h"
 #include "engine/policy/loader.h"
 #include "engine/subjects/inputs.h"
@@ -136,76 +132,29 @@ int RunGate(const GateArguments& args) {
   std::optional<std::chrono::sys_seconds> at = authoring::ParseAt(args.at);
   if (!at) return 2;
 
-  if (args.inputs.empty() && args.fleet.store.empty() && args.fleet.inventory.empty()) {
-    std::cerr << "error: nothing to judge: give --input documents, or a fleet with --store and --inventory\n";
-    return 2;
-  }
-  // Inputs first: their fields extend the fact schema the policies are checked against.
-  subjects::SubjectSet inputs = subjects::LoadInputs(args.inputs);
-  if (!inputs.ok()) {
-    for (const subjects::InputError& error : inputs.errors()) std::cerr << subjects::FormatInputError(error) << "\n";
-    return 2;
-  }
-  bundle::Bundle bundle;
-  if (!authoring::ReadSource(args.policies, args.revision, &bundle)) return 2;
-  // Data contracts become policies; the fleet's devices and streams become subjects.
-  fleet_support::ContractRun contract_run;
-  if (!fleet_support::AddContractPolicies(&bundle, &contract_run)) return 2;
-  if (!fleet_support::LoadFleet(args.fleet, *at, &inputs, &contract_run)) return 2;
-  if (!model_support::AddModelProviders(bundle, args.fleet.store, &inputs, &contract_run.providers)) return 2;
-  if (!device_support::AddDeviceProviders(bundle, *at, &inputs, &contract_run.providers)) return 2;
-  if (!privacy_support::AddPrivacyProviders(contract_run.contracts, &inputs, &contract_run.providers, &bundle)) return 2;
-  if (!inputs.ok()) {
-    for (const subjects::InputError& error : inputs.errors()) std::cerr << subjects::FormatInputError(error) << "\n";
-    return 2;
-  }
-  facts::FactSchema schema = authoring::CoreSchema();
-  subjects::InferFacts(inputs, &schema);
-  policy::LoadOptions load_options;
-  load_options.now = *at;
-  std::unique_ptr<policy::LoadedBundle> loaded =
-      authoring::TakeLoaded(policy::LoadPolicies(bundle, schema, load_options));
-  if (!loaded) return 2;
-  contracts::LocateContractRules(contract_run.generated, loaded.get());
-  if (!fleet_support::AddDriftProviders(*loaded, policy::Stage::kGate, &contract_run)) return 2;
-  eval::ControlLedger control_ledger;
-  if (!zone_support::AddZoneProviders(*loaded, inputs, &control_ledger, &contract_run.providers)) return 2;
-
-  // The evidence log and its key are opened before the run, so that a
-  // missing key or an unwritable store stops the gate before any work.
-  std::unique_ptr<evidence_support::Recorder> recorder;
-  if (!args.no_evidence) {
-    evidence_support::RecordRequest request;
-    request.store_path = args.evidence.empty() ? evidence_support::DefaultStorePath() : args.evidence;
-    request.key_given = !args.signing_key.empty();
-    request.key_path = request.key_given ? args.signing_key : evidence_support::DefaultKeyPath(request.store_path);
-    request.run_id = common::NewUuidV4();
-    request.schema = &loaded->schema;
-    request.parameters = {{"policies", args.policies}, {"rev", args.revision}, {"inputs", args.inputs},
-                          {"formats", args.formats},   {"out", args.out},      {"at", args.at},
-                          {"failOn", args.fail_on},    {"stage", "gate"},      {"jobs", args.jobs}};
-    if (!args.fleet.store.empty()) request.parameters["store"] = args.fleet.store;
-    if (!args.fleet.inventory.empty()) request.parameters["inventory"] = args.fleet.inventory;
-    if (!args.fleet.store.empty()) request.parameters["window"] = args.fleet.window;
-    recorder = evidence_support::Recorder::Open(std::move(request));
-    if (!recorder) return 2;
-  }
-
-  eval::EvalOptions options;
-  options.kind = "gate";
-  options.stage = policy::Stage::kGate;
-  options.at = *at;
-  options.fail_on = *fail_on;
-  options.jobs = args.jobs;
-  options.engine_version = STAGEGATE_VERSION;
-  if (!contract_run.providers.empty()) options.providers = &contract_run.providers;
-  if (!inputs.OfKind(facts::SubjectKind::kZone).empty()) options.control_ledger = &control_ledger;
-  std::string internal_error;
-  eval::RunResult result = eval::Evaluate(*loaded, inputs, options, &internal_error);
-  if (!internal_error.empty()) {
-    std::cerr << "internal error: " << internal_error << "\n";
-    return 3;
-  }
+  run_pipeline::Request request;
+  request.command = "gate";
+  request.stage = policy::Stage::kGate;
+  request.policies = args.policies;
+  request.revision = args.revision;
+  request.inputs = args.inputs;
+  request.fleet = args.fleet;
+  request.at = *at;
+  request.fail_on = *fail_on;
+  request.jobs = args.jobs;
+  request.no_evidence = args.no_evidence;
+  request.evidence = args.evidence;
+  request.signing_key = args.signing_key;
+  request.parameters = {{"policies", args.policies}, {"rev", args.revision}, {"inputs", args.inputs},
+                        {"formats", args.formats},   {"out", args.out},      {"at", args.at},
+                        {"failOn", args.fail_on},    {"stage", "gate"},      {"jobs", args.jobs}};
+  if (!args.fleet.store.empty()) request.parameters["store"] = args.fleet.store;
+  if (!args.fleet.inventory.empty()) request.parameters["inventory"] = args.fleet.inventory;
+  if (!args.fleet.store.empty()) request.parameters["window"] = args.fleet.window;
+  run_pipeline::Run run;
+  if (const int code = run_pipeline::Execute(request, &run); code != 0) return code;
+  const eval::RunResult& result = run.result;
+  std::unique_ptr<evidence_support::Recorder>& recorder = run.recorder;
 
   if (args.out.empty()) {
     std::cout << reports::RenderJson(result);

@@ -12,6 +12,7 @@
 #include "engine/cli/evidence_command.h"
 #include "engine/cli/facts_command.h"
 #include "engine/cli/eval_command.h"
+#include "engine/cli/audit_command.h"
 #include "engine/cli/gate_command.h"
 #include "engine/cli/ingest_command.h"
 #include "engine/cli/keys_command.h"
@@ -45,6 +46,7 @@ or policy (the message names the file, line and what to do); 3 internal error.)"
   stagegate::cli::AddTestCommand(app, &exit_code);
   stagegate::cli::AddDiffCommand(app, &exit_code);
   stagegate::cli::AddGateCommand(app, &exit_code);
+  stagegate::cli::AddAuditCommand(app, &exit_code);
   stagegate::cli::AddKeysCommand(app, &exit_code);
   stagegate::cli::AddEvidenceCommand(app, &exit_code);
   stagegate::cli::AddIngestCommand(app, &exit_code);

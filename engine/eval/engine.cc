@@ -55,6 +55,7 @@ struct Worker {
   std::vector<CompactOutcome> outcomes;
   std::vector<Detail> details;
   Counts counts;
+  std::vector<Counts> rule_counts;  // by rule rank
   std::vector<int64_t> waiver_uses;
   // Variables of the current subject: evaluated at most once each.
   std::vector<std::pair<const policy::Variable*, cel::Value>> variable_cache;
@@ -339,8 +340,10 @@ void Run::Record(Worker& worker, size_t worker_index, const RuleRun& rule, const
     if (to_ledger) worker.ledger_entries.push_back({&subject, static_cast<uint32_t>(rule.rank), outcome});
     if (outcome == Outcome::kPass) {
       ++worker.counts.pass;
+      ++worker.rule_counts[rule.rank].pass;
     } else {
       ++worker.counts.not_applicable;
+      ++worker.rule_counts[rule.rank].not_applicable;
     }
     if (options_.record_passing) {
       worker.outcomes.push_back(
@@ -385,11 +388,12 @@ void Run::Record(Worker& worker, size_t worker_index, const RuleRun& rule, const
       break;
     }
   }
+  Counts& rule_counts = worker.rule_counts[rule.rank];
   switch (outcome) {
-    case Outcome::kFail: ++worker.counts.fail; break;
-    case Outcome::kError: ++worker.counts.error; break;
-    case Outcome::kNotEvaluable: ++worker.counts.not_evaluable; break;
-    case Outcome::kWaived: ++worker.counts.waived; break;
+    case Outcome::kFail: ++worker.counts.fail; ++rule_counts.fail; break;
+    case Outcome::kError: ++worker.counts.error; ++rule_counts.error; break;
+    case Outcome::kNotEvaluable: ++worker.counts.not_evaluable; ++rule_counts.not_evaluable; break;
+    case Outcome::kWaived: ++worker.counts.waived; ++rule_counts.waived; break;
     default: break;
   }
   if (to_ledger) worker.ledger_entries.push_back({&subject, static_cast<uint32_t>(rule.rank), outcome});
@@ -466,6 +470,7 @@ void Run::JudgeSubject(Worker& worker, size_t worker_index, const Subject& subje
 }
 
 void Run::StartWorker(Worker& worker) {
+  worker.rule_counts.assign(rules_.size(), Counts{});
   worker.waiver_uses.assign(bundle_.waivers.size(), 0);
   worker.selector_state.assign(bundle_.policies.size(), 0);
   worker.selector_value.assign(bundle_.policies.size(), cel::Value());
@@ -557,6 +562,16 @@ RunResult Run::Execute(std::string* internal_error) {
     result.counts.waived += w.counts.waived;
     result.counts.not_applicable += w.counts.not_applicable;
     for (size_t i = 0; i < w.waiver_uses.size(); ++i) result.waivers[i].subjects_waived += w.waiver_uses[i];
+    for (size_t i = 0; i < w.rule_counts.size(); ++i) {
+      Counts& rule = result.rules[i].counts;
+      const Counts& add = w.rule_counts[i];
+      rule.pass += add.pass;
+      rule.fail += add.fail;
+      rule.not_evaluable += add.not_evaluable;
+      rule.error += add.error;
+      rule.waived += add.waived;
+      rule.not_applicable += add.not_applicable;
+    }
   }
   std::sort(all.begin(), all.end(), [](const CompactOutcome& a, const CompactOutcome& b) {
     return a.rule_rank != b.rule_rank ? a.rule_rank < b.rule_rank : a.subject_rank < b.subject_rank;

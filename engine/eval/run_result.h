@@ -32,6 +32,11 @@ struct FileLocation {
   int column = 0;    // 1-based
 };
 
+struct Counts {
+  int64_t pass = 0, fail = 0, not_evaluable = 0, error = 0, waived = 0, not_applicable = 0;
+  int64_t total() const { return pass + fail + not_evaluable + error + waived + not_applicable; }
+};
+
 // A rule as instantiated by a policy: what reports say about it.
 struct RuleInfo {
   std::string id;           // "<policy name>/<rule id>", unique in the run: "telemetry-contracts/data.stream.missingness"
@@ -46,6 +51,7 @@ struct RuleInfo {
   Enforcement enforcement = Enforcement::kDeny;
   std::vector<std::string> controls;  // "iec62443-3-3:SR-7.6", ...
   FileLocation location;    // where the rule is instantiated (the `use:` or inline entry), for SARIF
+  Counts counts;            // this rule's outcomes over every subject (kept when passing records are not)
 };
 
 // One (rule, subject) judgement.
@@ -80,10 +86,6 @@ struct InputInfo {
   int64_t documents = 0;
 };
 
-struct Counts {
-  int64_t pass = 0, fail = 0, not_evaluable = 0, error = 0, waived = 0, not_applicable = 0;
-  int64_t total() const { return pass + fail + not_evaluable + error + waived + not_applicable; }
-};
 
 struct RunResult {
   std::string kind;                 // "gate" or "audit"

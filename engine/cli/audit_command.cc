@@ -1,0 +1,196 @@
+#include "engine/cli/audit_command.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/cli/authoring_support.h"
+#include "engine/cli/run_pipeline.h"
+#include "engine/common/uuid.h"
+#include "engine/eval/control_coverage.h"
+#include "engine/policy/loader.h"
+#include "reports/evidence_exports.h"
+#include "reports/reports.h"
+
+namespace stagegate::cli {
+namespace {
+
+struct AuditArguments {
+  std::string policies;
+  std::string revision;
+  std::vector<std::string> inputs;
+  fleet_support::FleetArguments fleet;
+  std::string out;
+  std::string at;
+  std::string fail_on = "low";
+  int jobs = 0;
+  std::string evidence;
+  std::string signing_key;
+  bool no_evidence = false;
+};
+
+// Writes `content` to DIR/name through a temporary file renamed into place,
+// so a reader never sees a half-written report.
+bool WriteReportFile(const std::filesystem::path& dir, const std::string& name, const std::string& content) {
+  const std::filesystem::path path = dir / name;
+  const std::filesystem::path temporary = dir / ("." + name + ".tmp");
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    file << content;
+    if (!file.flush()) {
+      std::cerr << "error: " << temporary.string() << ": cannot write the file; check the permissions of --out\n";
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    std::cerr << "error: " << path.string() << ": cannot write the file (" << ec.message() << ")\n";
+    return false;
+  }
+  return true;
+}
+
+void PrintAuditSummary(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage,
+                       const std::string& out) {
+  const eval::Counts& c = result.counts;
+  std::cerr << fmt::format("audit: {} (fail-on {}, evaluated at {})\n",
+                           result.decision == eval::Decision::kDeny ? "DENY" : "ALLOW",
+                           eval::SeverityName(result.fail_on), result.evaluated_at);
+  std::cerr << fmt::format("  {} rules, {} outcomes: {} pass, {} fail, {} not_evaluable, {} error, {} waived, {} "
+                           "not_applicable\n",
+                           result.rules.size(), c.total(), c.pass, c.fail, c.not_evaluable, c.error, c.waived,
+                           c.not_applicable);
+  for (const eval::FrameworkCoverage& f : coverage) {
+    std::cerr << fmt::format("  {}: {} controls: {} satisfied, {} not satisfied, {} partially (waived), {} no evidence "
+                             "({} with no rule)\n",
+                             f.id, f.controls.size(), f.satisfied, f.not_satisfied, f.partial, f.no_evidence, f.gaps);
+  }
+  std::cerr << "report: " << out << "\n";
+}
+
+int RunAudit(const AuditArguments& args) {
+  std::optional<eval::Severity> fail_on = policy::ParseSeverity(args.fail_on);
+  if (!fail_on) {
+    std::cerr << "error: --fail-on " << args.fail_on << ": unknown severity; use info, low, medium, high or critical\n";
+    return 2;
+  }
+  if (args.jobs < 0) {
+    std::cerr << "error: --jobs " << args.jobs << ": must be 0 (all cores) or a positive number of threads\n";
+    return 2;
+  }
+  std::optional<std::chrono::sys_seconds> at = authoring::ParseAt(args.at);
+  if (!at) return 2;
+  const std::filesystem::path out(args.out);
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec || !std::filesystem::is_directory(out)) {
+    std::cerr << "error: --out " << args.out << ": cannot create the directory"
+              << (ec ? " (" + ec.message() + ")" : std::string()) << "; choose a writable path\n";
+    return 2;
+  }
+
+  run_pipeline::Request request;
+  request.command = "audit";
+  request.stage = policy::Stage::kAudit;
+  request.policies = args.policies;
+  request.revision = args.revision;
+  request.inputs = args.inputs;
+  request.fleet = args.fleet;
+  request.at = *at;
+  request.fail_on = *fail_on;
+  request.jobs = args.jobs;
+  // A fleet audit judges millions of (rule, subject) pairs: passing ones are
+  // counted per rule, not listed.
+  request.record_passing = false;
+  request.no_evidence = args.no_evidence;
+  request.evidence = args.evidence;
+  request.signing_key = args.signing_key;
+  request.parameters = {{"policies", args.policies}, {"rev", args.revision}, {"inputs", args.inputs},
+                        {"out", args.out},           {"at", args.at},       {"failOn", args.fail_on},
+                        {"stage", "audit"},          {"jobs", args.jobs}};
+  if (!args.fleet.store.empty()) request.parameters["store"] = args.fleet.store;
+  if (!args.fleet.inventory.empty()) request.parameters["inventory"] = args.fleet.inventory;
+  if (!args.fleet.store.empty()) request.parameters["window"] = args.fleet.window;
+  run_pipeline::Run run;
+  if (const int code = run_pipeline::Execute(request, &run); code != 0) return code;
+  const eval::RunResult& result = run.result;
+  const std::vector<eval::FrameworkCoverage> coverage = eval::ComputeCoverage(*run.loaded, result);
+
+  // Recorded first: the OSCAL results name the record's leaf in the log.
+  evidence_support::Recorder::Recorded recorded;
+  if (run.recorder && !run.recorder->Record(result, &recorded)) {
+    std::cerr << "error: the audit was not recorded in the evidence log; fix the cause above, or pass "
+                 "--no-evidence to run without recording\n";
+    return 2;
+  }
+  bool written = WriteReportFile(out, "report.json", reports::RenderAuditJson(result, coverage)) &&
+                 WriteReportFile(out, "findings.sarif", reports::RenderSarif(result)) &&
+                 WriteReportFile(out, "junit.xml", reports::RenderJUnit(result)) &&
+                 WriteReportFile(out, "summary.md", reports::RenderAuditMarkdown(result, coverage));
+  if (written && run.recorder) {
+    reports::OscalOptions oscal;
+    oscal.document_uuid = common::NewUuidV4();
+    oscal.generated_at = eval::FormatTime(std::chrono::time_point_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now()));
+    std::string error;
+    std::optional<std::string> document = reports::RenderOscal(recorded.record, recorded.leaf_hash_hex, oscal, &error);
+    if (!document) {
+      std::cerr << "error: the OSCAL assessment results could not be made: " << error << "\n";
+      return 3;
+    }
+    written = WriteReportFile(out, "oscal-assessment-results.json", *document);
+  } else if (written) {
+    std::cerr << "note: no oscal-assessment-results.json: OSCAL results name the run's record in the evidence log, "
+                 "and --no-evidence recorded none\n";
+  }
+  if (!written) return 2;
+  PrintAuditSummary(result, coverage, args.out);
+  return result.decision == eval::Decision::kDeny ? 1 : 0;
+}
+
+}  // namespace
+
+void AddAuditCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<AuditArguments>();
+  CLI::App* cmd = app.add_subcommand(
+      "audit", "Audit the whole fleet against the audit-stage policies and write the report folder; exit 0 allow, 1 deny");
+  cmd->add_option("--policies", args->policies, "Policy bundle: a directory, or a git repository with --rev")
+      ->required();
+  cmd->add_option("--rev", args->revision, "Git revision of the --policies repository (branch, tag, commit)");
+  cmd->add_option("--input", args->inputs,
+                  "Input file or directory (models, zones, data flows, ...: JSON, YAML, JSON Lines); repeatable");
+  fleet_support::AddFleetOptions(cmd, &args->fleet);
+  cmd->add_option("--out", args->out,
+                  "Report folder: report.json, findings.sarif, junit.xml, summary.md, oscal-assessment-results.json")
+      ->required();
+  cmd->add_option("--at", args->at, "Evaluation time, RFC 3339 or YYYY-MM-DD (default: now)");
+  cmd->add_option("--fail-on", args->fail_on, "Lowest severity that denies: info, low, medium, high, critical");
+  cmd->add_option("--jobs", args->jobs, "Worker threads (default 0: all cores)");
+  evidence_support::AddStoreOption(cmd, &args->evidence);
+  cmd->add_option("--signing-key", args->signing_key,
+                  "Ed25519 key that signs the evidence log (default: $STAGEGATE_SIGNING_KEY, else signing.key beside "
+                  "the store, created on first use)");
+  cmd->add_flag("--no-evidence", args->no_evidence, "Do not record this run in the evidence log (no OSCAL output)");
+  cmd->footer(R"(Judges every subject of the fleet (devices, streams, models, deployments, zones, data flows) with the
+policies whose stages include 'audit', records the run in the signed evidence log, and writes the report folder.
+Exit codes: 0 allow, 1 deny, 2 bad input or policy (or the run could not be recorded), 3 internal error.
+Example:
+  stagegate audit --policies policy-repo --rev main --store telemetry.db --inventory devices.yaml \
+                  --input fleet/ --out audit-2026-12-06)");
+  cmd->callback([args, exit_code]() {
+    try {
+      *exit_code = RunAudit(*args);
+    } catch (const std::exception& e) {
+      std::cerr << "internal error: " << e.what() << "\n";
+      *exit_code = 3;
+    }
+  });
+}
+
+}  // namespace stagegate::cli

@@ -1,0 +1,86 @@
+#include "engine/cli/run_pipeline.h"
+
+#include <iostream>
+
+#include "engine/cli/authoring_support.h"
+#include "engine/cli/device_support.h"
+#include "engine/cli/model_support.h"
+#include "engine/cli/privacy_support.h"
+#include "engine/cli/zone_support.h"
+#include "engine/common/uuid.h"
+#include "engine/policy/loader.h"
+#include "evaluators/contracts/contract_policy.h"
+
+namespace stagegate::cli::run_pipeline {
+
+int Execute(const Request& request, Run* run) {
+  if (request.inputs.empty() && request.fleet.store.empty() && request.fleet.inventory.empty()) {
+    std::cerr << "error: nothing to judge: give --input documents, or a fleet with --store and --inventory\n";
+    return 2;
+  }
+  // Inputs first: their fields extend the fact schema the policies are checked against.
+  run->inputs = subjects::LoadInputs(request.inputs);
+  subjects::SubjectSet& inputs = run->inputs;
+  if (!inputs.ok()) {
+    for (const subjects::InputError& error : inputs.errors()) std::cerr << subjects::FormatInputError(error) << "\n";
+    return 2;
+  }
+  if (!authoring::ReadSource(request.policies, request.revision, &run->bundle)) return 2;
+  // Data contracts become policies; the fleet's devices and streams become subjects.
+  fleet_support::ContractRun& contract_run = run->contract_run;
+  if (!fleet_support::AddContractPolicies(&run->bundle, &contract_run)) return 2;
+  if (!fleet_support::LoadFleet(request.fleet, request.at, &inputs, &contract_run)) return 2;
+  if (!model_support::AddModelProviders(run->bundle, request.fleet.store, &inputs, &contract_run.providers)) return 2;
+  if (!device_support::AddDeviceProviders(run->bundle, request.at, &inputs, &contract_run.providers)) return 2;
+  if (!privacy_support::AddPrivacyProviders(contract_run.contracts, &inputs, &contract_run.providers, &run->bundle)) {
+    return 2;
+  }
+  if (!inputs.ok()) {
+    for (const subjects::InputError& error : inputs.errors()) std::cerr << subjects::FormatInputError(error) << "\n";
+    return 2;
+  }
+  facts::FactSchema schema = authoring::CoreSchema();
+  subjects::InferFacts(inputs, &schema);
+  policy::LoadOptions load_options;
+  load_options.now = request.at;
+  run->loaded = authoring::TakeLoaded(policy::LoadPolicies(run->bundle, schema, load_options));
+  if (!run->loaded) return 2;
+  policy::LoadedBundle& loaded = *run->loaded;
+  contracts::LocateContractRules(contract_run.generated, &loaded);
+  if (!fleet_support::AddDriftProviders(loaded, request.stage, &contract_run)) return 2;
+  if (!zone_support::AddZoneProviders(loaded, inputs, &run->control_ledger, &contract_run.providers)) return 2;
+
+  // The evidence log and its key are opened before the run, so that a
+  // missing key or an unwritable store stops the command before any work.
+  if (!request.no_evidence) {
+    evidence_support::RecordRequest record;
+    record.store_path = request.evidence.empty() ? evidence_support::DefaultStorePath() : request.evidence;
+    record.key_given = !request.signing_key.empty();
+    record.key_path = record.key_given ? request.signing_key : evidence_support::DefaultKeyPath(record.store_path);
+    record.run_id = common::NewUuidV4();
+    record.schema = &loaded.schema;
+    record.parameters = request.parameters;
+    run->recorder = evidence_support::Recorder::Open(std::move(record));
+    if (!run->recorder) return 2;
+  }
+
+  eval::EvalOptions options;
+  options.kind = request.command;
+  options.stage = request.stage;
+  options.at = request.at;
+  options.fail_on = request.fail_on;
+  options.jobs = request.jobs;
+  options.record_passing = request.record_passing;
+  options.engine_version = STAGEGATE_VERSION;
+  if (!contract_run.providers.empty()) options.providers = &contract_run.providers;
+  if (!inputs.OfKind(facts::SubjectKind::kZone).empty()) options.control_ledger = &run->control_ledger;
+  std::string internal_error;
+  run->result = eval::Evaluate(loaded, inputs, options, &internal_error);
+  if (!internal_error.empty()) {
+    std::cerr << "internal error: " << internal_error << "\n";
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace stagegate::cli::run_pipeline

@@ -1,0 +1,54 @@
+#pragma once
+// The pipeline `gate` and `audit` share: inputs and fleet into subjects, the
+// policy bundle loaded against their facts, every evaluator's providers
+// wired, the evidence log opened before any work, then the evaluation.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/cli/evidence_support.h"
+#include "engine/cli/fleet_support.h"
+#include "engine/eval/control_ledger.h"
+#include "engine/eval/engine.h"
+#include "engine/policy/model.h"
+
+namespace stagegate::cli::run_pipeline {
+
+struct Request {
+  std::string command;  // "gate" or "audit": the run's kind
+  policy::Stage stage = policy::Stage::kGate;
+  std::string policies;
+  std::string revision;
+  std::vector<std::string> inputs;
+  fleet_support::FleetArguments fleet;
+  std::chrono::sys_seconds at{};
+  eval::Severity fail_on = eval::Severity::kLow;
+  int jobs = 0;
+  bool record_passing = true;
+  // The evidence log: null store path means the default beside the user's data.
+  bool no_evidence = false;
+  std::string evidence;
+  std::string signing_key;
+  nlohmann::json parameters;  // the command line as recorded in the evidence
+};
+
+struct Run {
+  bundle::Bundle bundle;
+  fleet_support::ContractRun contract_run;
+  subjects::SubjectSet inputs;
+  std::unique_ptr<policy::LoadedBundle> loaded;
+  eval::ControlLedger control_ledger;
+  std::unique_ptr<evidence_support::Recorder> recorder;  // null with no_evidence
+  eval::RunResult result;
+};
+
+// Runs the pipeline into `run`. Returns 0 when the evaluation completed, else
+// the exit code (2 bad input, policy or evidence log; 3 internal error)
+// after printing the errors.
+int Execute(const Request& request, Run* run);
+
+}  // namespace stagegate::cli::run_pipeline

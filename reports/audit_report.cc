@@ -1,0 +1,114 @@
+// The audit report's framework coverage, in JSON (report.json, schema
+// "stagegate.audit/v1") and Markdown (summary.md): docs/formats/audit.md.
+
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "reports/internal.h"
+#include "reports/reports.h"
+
+namespace stagegate::reports {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace in = internal;
+
+constexpr std::string_view kAuditSchemaVersion = "stagegate.audit/v1";
+// Controls listed per framework in the Markdown summary; report.json has all.
+constexpr size_t kMaxControlRows = 40;
+
+Json CountsJson(const eval::Counts& c) {
+  return Json{{"pass", c.pass},   {"fail", c.fail},     {"not_evaluable", c.not_evaluable},
+              {"error", c.error}, {"waived", c.waived}, {"not_applicable", c.not_applicable}};
+}
+
+Json CoverageJson(const eval::FrameworkCoverage& framework) {
+  Json j;
+  j["id"] = framework.id;
+  j["title"] = framework.title;
+  j["version"] = framework.version;
+  j["summary"] = Json{{"controls", framework.controls.size()}, {"satisfied", framework.satisfied},
+                      {"not_satisfied", framework.not_satisfied}, {"partial", framework.partial},
+                      {"no_evidence", framework.no_evidence},     {"gaps", framework.gaps}};
+  Json controls = Json::array();
+  for (const eval::ControlCoverage& control : framework.controls) {
+    Json c;
+    c["id"] = control.id;
+    c["title"] = control.title;
+    if (!control.family.empty()) c["family"] = control.family;
+    if (control.level > 0) c["level"] = control.level;
+    if (!control.evidence.empty()) c["evidence_expected"] = control.evidence;
+    c["status"] = eval::ControlStatusName(control.status);
+    c["gap"] = control.gap();
+    c["rules"] = control.rules;
+    c["subject_kinds"] = control.subject_kinds;
+    c["counts"] = CountsJson(control.counts);
+    controls.push_back(std::move(c));
+  }
+  j["controls"] = std::move(controls);
+  return j;
+}
+
+std::string_view StatusLabel(eval::ControlStatus status) {
+  switch (status) {
+    case eval::ControlStatus::kSatisfied: return "satisfied";
+    case eval::ControlStatus::kNotSatisfied: return "**not satisfied**";
+    case eval::ControlStatus::kPartial: return "partially (waived)";
+    case eval::ControlStatus::kNoEvidence: return "no evidence";
+  }
+  return "no evidence";
+}
+
+}  // namespace
+
+std::string RenderAuditJson(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage) {
+  Json j;
+  j["schemaVersion"] = kAuditSchemaVersion;
+  j["decision"] = Json::parse(RenderJson(result));
+  Json frameworks = Json::array();
+  for (const eval::FrameworkCoverage& framework : coverage) frameworks.push_back(CoverageJson(framework));
+  j["coverage"] = std::move(frameworks);
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+std::string RenderAuditMarkdown(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage) {
+  std::string out = RenderMarkdown(result);
+  if (coverage.empty()) return out;
+  out += "\n### Framework coverage\n\n";
+  out += "| Framework | Controls | Satisfied | Not satisfied | Partially (waived) | No evidence | No rule at all |\n"
+         "|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const eval::FrameworkCoverage& f : coverage) {
+    out += fmt::format("| {} ({}) | {} | {} | {} | {} | {} | {} |\n", in::Cell(f.title.empty() ? f.id : f.title),
+                       in::Cell(f.id), f.controls.size(), f.satisfied, f.not_satisfied, f.partial, f.no_evidence,
+                       f.gaps);
+  }
+  for (const eval::FrameworkCoverage& f : coverage) {
+    out += fmt::format("\n#### {}\n\n| Control | Title | Status | Rules | pass | fail | waived |\n"
+                       "|---|---|---|---|---:|---:|---:|\n",
+                       in::Cell(f.title.empty() ? f.id : f.title));
+    size_t rows = 0, judged = 0;
+    for (const eval::ControlCoverage& c : f.controls) {
+      if (c.gap()) continue;
+      ++judged;
+      if (rows++ >= kMaxControlRows) continue;
+      std::string rules;
+      for (const std::string& rule : c.rules) rules += (rules.empty() ? "" : "<br>") + in::Cell(rule);
+      out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", in::Cell(c.id), in::Cell(c.title),
+                         StatusLabel(c.status), rules, c.counts.pass, c.counts.fail + c.counts.error +
+                         c.counts.not_evaluable, c.counts.waived);
+    }
+    if (judged > kMaxControlRows) out += fmt::format("\n… and {} more controls (report.json)\n", judged - kMaxControlRows);
+    if (f.gaps > 0) {
+      std::string gaps;
+      for (const eval::ControlCoverage& c : f.controls) {
+        if (c.gap()) gaps += (gaps.empty() ? "" : ", ") + in::Cell(c.id);
+      }
+      out += fmt::format("\nNo rule covers {} of {} controls: {}\n", f.gaps, f.controls.size(), gaps);
+    }
+  }
+  return out;
+}
+
+}  // namespace stagegate::reports

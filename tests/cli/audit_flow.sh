@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `stagegate audit` with the real binary: a fleet with three IEC 62443 zones
+# is audited; the report folder holds every output, the run is in the signed
+# log (and verifies), the OSCAL results name it, the coverage says which
+# controls are satisfied and which no rule covers; bad command lines get a
+# clear error and exit 2, and an audit-stage-free policy set judges nothing.
+#   audit_flow.sh BINARY
+set -uo pipefail
+source "$(dirname "$0")/flow_lib.sh" "$1"
+export STAGEGATE_EVIDENCE="$work/log/evidence.db"
+audit=(audit --policies "$root/tests/data/zones/policies" --input "$root/tests/data/zones/fleet/fleet.yaml"
+       --at 2027-01-01T00:00:00Z)
+
+check audit 1 "$binary" "${audit[@]}" --out "$work/report"
+contains audit_decision "$work/err" "audit: DENY (fail-on low, evaluated at 2027-01-01T00:00:00Z)"
+contains audit_coverage_line "$work/err" "iec62443-3-3: 7 controls: 2 satisfied, 4 not satisfied, 0 partially (waived), 1 no evidence (1 with no rule)"
+contains audit_recorded "$work/err" "recorded in $STAGEGATE_EVIDENCE at position 0"
+for file in report.json findings.sarif junit.xml summary.md oscal-assessment-results.json; do
+  [ -s "$work/report/$file" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL missing $file"; }
+done
+[ -z "$(ls -A "$work/report" | grep '\.tmp$')" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL temporary files left"; }
+contains report_schema "$work/report/report.json" '"schemaVersion": "stagegate.audit/v1"'
+contains report_kind "$work/report/report.json" '"kind": "audit"'
+contains report_gap "$work/report/report.json" '"gap": true'
+contains report_status "$work/report/report.json" '"status": "not_satisfied"'
+contains report_rule_counts "$work/report/report.json" '"not_applicable": 0'
+contains summary_coverage "$work/report/summary.md" "### Framework coverage"
+contains summary_gaps "$work/report/summary.md" "No rule covers 1 of 7 controls: SR-3.3-RE-1"
+contains oscal_version "$work/report/oscal-assessment-results.json" '"oscal-version": "1.0.4"'
+run_id=$(sed -nE 's/.*run ([0-9a-f-]{36}) recorded.*/\1/p' "$work/err")
+contains oscal_names_run "$work/report/oscal-assessment-results.json" "$run_id"
+# Passing outcomes are counted, not listed: the failures are.
+lacks report_lists_no_pass "$work/report/report.json" '"outcome": "pass"'
+contains report_lists_failures "$work/report/report.json" '"outcome": "fail"'
+
+check verify 0 "$binary" evidence verify
+check show 0 "$binary" evidence show "$run_id"
+contains show_kind "$work/out" "audit"
+
+check no_evidence 1 "$binary" "${audit[@]}" --out "$work/report2" --no-evidence
+contains no_oscal_note "$work/err" "no oscal-assessment-results.json"
+[ ! -e "$work/report2/oscal-assessment-results.json" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL oscal without a record"; }
+
+check allow 0 "$binary" "${audit[@]}" --out "$work/report3" --no-evidence --fail-on critical
+check no_out 2 "$binary" audit --policies "$root/tests/data/zones/policies" --input "$root/tests/data/zones/fleet/fleet.yaml"
+contains no_out_says "$work/err" "--out is required"
+check bad_fail_on 2 "$binary" "${audit[@]}" --out "$work/r4" --fail-on severe
+contains bad_fail_on_says "$work/err" "unknown severity"
+: > "$work/blocker"
+check out_is_file 2 "$binary" "${audit[@]}" --out "$work/blocker" --no-evidence
+contains out_is_file_says "$work/err" "cannot create the directory"
+check nothing_to_judge 2 "$binary" audit --policies "$root/tests/data/zones/policies" --out "$work/r5"
+contains nothing_says "$work/err" "nothing to judge"
+
+finish audit_flow
