@@ -8,6 +8,11 @@ namespace {
 constexpr const char* kKnownKeys[] = {"kind", "id", "title", "description", "owner", "security_level_target",
                                       "device_selector", "device_ids", "conduits", "exclusions"};
 
+// A value for an error message; invalid UTF-8 in user text is replaced, not thrown on.
+std::string Show(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 bool IsLevel(const nlohmann::json& value) {
   return value.is_number_integer() && value.get<int64_t>() >= 0 && value.get<int64_t>() <= 4;
 }
@@ -30,7 +35,7 @@ bool ReadTargets(const nlohmann::json& value, ZoneDocument* zone, std::string* e
     }
     if (!IsLevel(level)) {
       *error = fmt::format("'security_level_target.{}' must be an integer security level from 0 to 4, found {}", key,
-                           level.dump());
+                           Show(level));
       return false;
     }
     zone->target[static_cast<size_t>(fr - 1)] = level.get<int>();
@@ -46,7 +51,7 @@ bool ReadStrings(const nlohmann::json& value, std::string_view what, std::vector
   }
   for (const nlohmann::json& item : value) {
     if (!item.is_string() || item.get_ref<const std::string&>().empty()) {
-      *error = fmt::format("'{}' must be a list of non-empty strings, found {}", what, item.dump());
+      *error = fmt::format("'{}' must be a list of non-empty strings, found {}", what, Show(item));
       return false;
     }
     out->push_back(item.get<std::string>());
