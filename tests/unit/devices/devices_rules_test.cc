@@ -162,7 +162,8 @@ TEST_F(DevicesRulesTest, FailureMessagesNameTheValues) {
             "latest attestation of dev-666 is 264 hours old (at 2026-11-20T00:00:00Z); at most 24 are accepted");
   EXPECT_EQ(message("firmware-not-vulnerable", "dev-666"),
             "firmware of dev-666 has components with known vulnerabilities: CVE-2021-3711, CVE-2022-0778");
-  EXPECT_EQ(message("ota-channel-tls", "dev-002"), "update channel of dev-002 accepts TLS TLSv1.2; at least 1.2 is required");
+  EXPECT_EQ(message("ota-channel-tls", "dev-002"),
+            "update channel of dev-002 accepts TLS TLSv1.2; at least 1.2 is required");
   EXPECT_EQ(message("tls-minimum-version", "dev-666"), "dev-666 accepts TLS 1.1; at least 1.2 is required");
   EXPECT_EQ(message("no-weak-ciphers", "dev-666"), "dev-666 offers weak cipher suites: TLS_RSA_WITH_3DES_EDE_CBC_SHA");
   EXPECT_EQ(message("acl-least-privilege", "dev-666"),

@@ -104,7 +104,8 @@ TEST(ShippedFrameworksTest, Iec62443ControlsHaveTheirFamilyAndALevel) {
     for (const Control& control : framework->controls) {
       std::smatch match;
       ASSERT_TRUE(std::regex_match(control.id, match, pattern)) << id << ": " << control.id;
-      EXPECT_TRUE(families.contains(control.family)) << id << ": " << control.id << " has family '" << control.family << "'";
+      EXPECT_TRUE(families.contains(control.family))
+          << id << ": " << control.id << " has family '" << control.family << "'";
       EXPECT_EQ(control.family, "FR" + match[group].str()) << id << ": " << control.id;
       EXPECT_GE(control.level, 1) << id << ": " << control.id;
       EXPECT_LE(control.level, 4) << id << ": " << control.id;
