@@ -11,9 +11,11 @@ source "$(dirname "$0")/flow_lib.sh" "$1"
 models="$root/tests/data/models"
 export STAGEGATE_EVIDENCE="$work/log/evidence.db"
 
-# The policy repository: the shipped templates, a trusted key set and a device profile.
+# The policy repository: the shipped templates, the framework catalogs their
+# controls name, a trusted key set and a device profile.
 mkdir -p "$work/policies" "$work/inputs" "$work/keys"
 cp "$root/rules/models/"*.yaml "$work/policies/" && rm "$work/policies/"*_test.yaml
+cp "$root/policies/frameworks/"*.yaml "$work/policies/"
 openssl genpkey -algorithm ed25519 -out "$work/keys/release.pem" 2>/dev/null
 openssl pkey -in "$work/keys/release.pem" -pubout -out "$work/keys/release.pub"
 {

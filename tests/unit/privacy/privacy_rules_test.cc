@@ -86,6 +86,12 @@ TEST(PrivacyRulesTest, EveryTemplatePassesAndFailsOnComputedFacts) {
     bundle.files.push_back({file, ReadSource(std::string("rules/privacy/") + file)});
     ASSERT_FALSE(bundle.files.back().content.empty()) << file;
   }
+  // The templates name GDPR articles, which must resolve in the same bundle.
+  for (const char* file : {"gdpr.yaml", "iec62443-3-3.yaml", "iec62443-4-2.yaml", "nist-ai-rmf.yaml"}) {
+    const std::string path = std::string("policies/frameworks/") + file;
+    bundle.files.push_back({path, ReadSource(path)});
+    ASSERT_FALSE(bundle.files.back().content.empty()) << path;
+  }
   bundle.files.push_back({"contracts/engine.yaml", kContract});
   const contracts::ContractSet contracts = contracts::LoadContracts(bundle);
   ASSERT_TRUE(contracts.ok());
