@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -123,11 +122,13 @@ struct Stack {
   ~Stack() { sk_X509_pop_free(certs, X509_free); }
 };
 
-// Returns the SHA-256 of `cert`'s DER (32 bytes), or "" when it cannot be made.
+constexpr size_t kDigestBytes = 32;  // SHA-256
+
+// Returns the SHA-256 of `cert`'s DER, or "" when it cannot be made.
 std::string DerDigest(X509* cert) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (X509_digest(cert, EVP_sha256(), digest, &length) != 1) {
+  if (X509_digest(cert, EVP_sha256(), digest, &length) != 1 || length != kDigestBytes) {
     ERR_clear_error();
     return {};
   }
@@ -208,7 +209,7 @@ std::unique_ptr<const DeviceCertificate> DeviceCertificate::Parse(std::string_vi
   std::string digests;
   const int own = sk_X509_num(certs.certs) - (chain ? sk_X509_num(chain->impl().certs) : 0);
   for (int i = 0; i < own; ++i) digests += DerDigest(sk_X509_value(certs.certs, i));
-  const bool complete = digests.size() == static_cast<size_t>(own) * 32 && (!chain || !chain->impl().digests.empty());
+  const bool complete = digests.size() == static_cast<size_t>(own) * kDigestBytes && (!chain || !chain->impl().digests.empty());
   if (complete && sk_X509_num(certs.certs) > 0) {
     certificate->impl_->chain_digests = std::move(digests) + (chain ? chain->impl().digests : std::string());
   }
