@@ -196,5 +196,39 @@ TEST_F(VerifiedIssuerTest, AServerOnlyLeafFailsThePurposeThroughAVerifiedIssuer)
   EXPECT_EQ(store->verified_issuers(), 1);  // both went through the issuer verified first
 }
 
+TEST_F(VerifiedIssuerTest, ALeafARootIssuedIsVerifiedWithItsWholeChain) {
+  std::shared_ptr<const TrustStore> store = Store({});
+  CertSpec spec{.common_name = "direct", .serial = 0x2005};
+  testing::Cert leaf = testing::Issue(spec, device_key_.get(), root_.get(), root_key_.get());
+  std::string error;
+  // The chain names an intermediate too, as a device file might; the root issued the leaf.
+  auto direct = DeviceCertificate::Parse(testing::Pem(leaf.get()) + testing::Pem(good_ca_.get()), nullptr, &error);
+  ASSERT_NE(direct, nullptr) << error;
+  EXPECT_TRUE(store->Verify(*direct, kNow).valid);
+  EXPECT_EQ(store->verified_issuers(), 0);
+}
+
+TEST_F(VerifiedIssuerTest, ARootsNameConstraintsStillBindEveryLeaf) {
+  testing::Key key = testing::MakeP256();
+  CertSpec root_spec{.common_name = "Constrained Root", .serial = 0x30, .not_before = -365 * kDay,
+                     .not_after = 3650 * kDay, .ca = true, .name_constraints = "critical,permitted;DNS:.fleet.acme"};
+  testing::Cert root = testing::Issue(root_spec, key.get(), nullptr, nullptr);
+  testing::Cert ca = Intermediate("Constrained Device CA", 0x31, 1825 * kDay, root.get(), key.get());
+  std::shared_ptr<const TrustStore> store = TrustStore::Create({testing::Pem(root.get())}, {});
+  std::string error;
+  std::shared_ptr<const CertificateChain> chain = CertificateChain::Parse(testing::Pem(ca.get()), &error);
+  auto leaf = [&](const std::string& dns, long serial) {
+    CertSpec spec{.common_name = "dev", .serial = serial, .san = {"DNS:" + dns}};
+    testing::Cert cert = testing::Issue(spec, device_key_.get(), ca.get(), ca_key_.get());
+    return DeviceCertificate::Parse(testing::Pem(cert.get()), chain, &error);
+  };
+  auto inside = leaf("dev-1.fleet.acme", 0x2006);
+  auto outside = leaf("dev-2.elsewhere.example", 0x2007);
+  EXPECT_TRUE(store->Verify(*inside, kNow).valid);
+  EXPECT_EQ(store->Verify(*outside, kNow).error, "permitted subtree violation");
+  EXPECT_TRUE(store->Verify(*inside, kNow).valid);
+  EXPECT_EQ(store->verified_issuers(), 0);  // the root's constraints keep every leaf on the whole chain
+}
+
 }  // namespace
 }  // namespace stagegate::devices
