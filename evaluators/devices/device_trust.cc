@@ -239,8 +239,12 @@ void RegisterDeviceFacts(facts::FactSchema& schema) {
   computed("firmware.vulnerabilities", strings, "", "Ids of the vulnerabilities of the firmware's components, sorted.");
   computed("tls.ciphers_weak", strings, "", "The declared cipher suites that are weak (docs/devices.md lists why).");
   computed("acl.topics", strings, "", "MQTT topic filters the broker's ACL lets the device read or write, sorted.");
-  computed("acl.overbroad", b, "", "True when a granted topic filter reaches beyond mqtt.topic_root's subtree.");
-  computed("acl.overbroad_topics", strings, "", "The granted filters beyond mqtt.topic_root's subtree.");
+  computed("acl.overbroad", b, "",
+           "True when a granted topic filter reaches beyond mqtt.topic_root's subtree, or is a wildcard wider than "
+           "every topic in mqtt.topics.");
+  computed("acl.overbroad_topics", strings, "",
+           "The granted filters beyond mqtt.topic_root's subtree, and the wildcards wider than mqtt.topics (each "
+           "with the reason).");
 
   declared("identity.certificate", s, "Path of the device certificate (PEM, leaf first), relative to the record.");
   declared("identity.chain", s, "Path of the intermediate certificates (PEM), relative to the record.");
@@ -261,6 +265,8 @@ void RegisterDeviceFacts(facts::FactSchema& schema) {
   declared("mqtt.username", s, "The device's MQTT username (the ACL's `user` and %u).");
   declared("mqtt.client_id", s, "The device's MQTT client id (%c in ACL patterns; the device id when absent).");
   declared("mqtt.topic_root", s, "The device's own topic subtree (\"fleet/plant-a/dev-001\").");
+  declared("mqtt.topics", strings,
+           "Topic filters the device publishes or subscribes to (optional; judges wildcards of its subtree).");
 }
 
 // ---------------------------------------------------------------------------
@@ -523,8 +529,22 @@ struct DeviceTrust::State {
             fmt::format("{}: mqtt.topic_root is needed to judge the ACL (the device's own subtree)", entry.where);
         return;
       }
+      // The filters the device uses, when the record lists them: a granted
+      // wildcard wider than all of them is overbroad too.
+      std::optional<std::vector<std::string>> needed;
+      if (const nlohmann::json* uses = Field(record, "mqtt.topics")) {
+        const bool strings = uses->is_array() && std::all_of(uses->begin(), uses->end(), [](const nlohmann::json& use) {
+                               return use.is_string();
+                             });
+        if (!strings) {
+          group.facts["overbroad_error"] =
+              fmt::format("{}: mqtt.topics must be a list of topic filters (the topics the device uses)", entry.where);
+          return;
+        }
+        needed = uses->get<std::vector<std::string>>();
+      }
       std::vector<std::string> overbroad;
-      if (!OverbroadTopics(topics, *root, &overbroad, &why)) {
+      if (!OverbroadTopics(topics, *root, needed ? &*needed : nullptr, &overbroad, &why)) {
         group.facts["overbroad_error"] = fmt::format("{}: {}", entry.where, why);
         return;
       }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <re2/re2.h>
 
 namespace stagegate::devices {
@@ -69,6 +70,24 @@ std::string GeneralInstance(std::string_view filter) {
   }
   return instance;
 }
+
+// The topics that stand for every topic `filter` matches when judging
+// whether another filter matches them all: its most general instance, and for
+// a final `#` also the parent level alone and one level below it (a `#`
+// matches zero, one or more levels; a cover must match each depth).
+std::vector<std::string> GeneralInstances(std::string_view filter) {
+  std::vector<std::string> instances = {GeneralInstance(filter)};
+  if (filter == "#") {
+    instances.push_back("\x01");
+  } else if (filter.ends_with("/#")) {
+    const std::string_view parent = filter.substr(0, filter.size() - 2);
+    instances.push_back(GeneralInstance(parent));
+    instances.push_back(GeneralInstance(parent) + "/\x01");
+  }
+  return instances;
+}
+
+bool HasWildcard(std::string_view filter) { return filter.find_first_of("+#") != std::string_view::npos; }
 
 std::string Substitute(std::string_view topic, std::string_view username, std::string_view client_id) {
   std::string out;
@@ -150,16 +169,62 @@ std::vector<std::string> GrantedTopics(const AclFile& acl, std::string_view user
 }
 
 bool OverbroadTopics(const std::vector<std::string>& granted, std::string_view topic_root,
-                     std::vector<std::string>* overbroad, std::string* error) {
+                     const std::vector<std::string>* needed, std::vector<std::string>* overbroad,
+                     std::string* error) {
   while (topic_root.ends_with('/')) topic_root.remove_suffix(1);
-  if (topic_root.empty() || topic_root.find_first_of("+#") != std::string_view::npos) {
+  if (topic_root.empty() || HasWildcard(topic_root)) {
     *error = fmt::format("mqtt.topic_root '{}' must be a topic without wildcards (the device's own subtree)",
                          topic_root);
     return false;
   }
+  if (needed != nullptr) {
+    for (size_t i = 0; i < needed->size(); ++i) {
+      if (!IsTopicFilter((*needed)[i])) {
+        *error = fmt::format("mqtt.topics[{}] '{}' is not a topic filter ('+' only as a whole level, '#' only as "
+                             "the whole last level)",
+                             i, (*needed)[i]);
+        return false;
+      }
+    }
+  }
   const RE2 subtree(RE2::QuoteMeta(std::string(topic_root)) + "(/.*)?");
   for (const std::string& filter : granted) {
-    if (!RE2::FullMatch(GeneralInstance(filter), subtree)) overbroad->push_back(filter);
+    if (!RE2::FullMatch(GeneralInstance(filter), subtree)) {
+      overbroad->push_back(filter);
+      continue;
+    }
+    if (needed == nullptr || !HasWildcard(filter)) continue;
+    const bool covered = std::any_of(needed->begin(), needed->end(),
+                                     [&](const std::string& use) { return FilterCovers(use, filter); });
+    if (covered) continue;
+    std::vector<std::string> under;
+    for (const std::string& use : *needed) {
+      if (FilterCovers(filter, use)) under.push_back(use);
+    }
+    const std::vector<std::string>& named = under.empty() ? *needed : under;
+    overbroad->push_back(named.empty()
+                             ? fmt::format("{} (the device uses no topics)", filter)
+                             : fmt::format("{} (wider than the topics it uses: {})", filter, fmt::join(named, ", ")));
+  }
+  return true;
+}
+
+bool IsTopicFilter(std::string_view filter) {
+  if (filter.empty()) return false;
+  const std::vector<std::string_view> levels = Levels(filter);
+  for (size_t i = 0; i < levels.size(); ++i) {
+    const std::string_view level = levels[i];
+    if (level == "+" || (level == "#" && i + 1 == levels.size())) continue;
+    if (HasWildcard(level)) return false;
+  }
+  return true;
+}
+
+bool FilterCovers(std::string_view cover, std::string_view filter) {
+  const RE2 regex(FilterRegex(cover));
+  if (!regex.ok()) return false;
+  for (const std::string& instance : GeneralInstances(filter)) {
+    if (!RE2::FullMatch(instance, regex)) return false;
   }
   return true;
 }

@@ -42,12 +42,29 @@ bool ParseAcl(std::string_view text, AclFile* acl, std::string* error);
 // without `deny` ones, sorted and unique.
 std::vector<std::string> GrantedTopics(const AclFile& acl, std::string_view username, std::string_view client_id);
 
-// Returns the filters of `granted` that reach beyond `topic_root`'s subtree
-// (`topic_root` itself and `topic_root/...`): a filter on another subtree, or
-// a wildcard (`#`, `+`) at or above the root's levels. False with `error`
-// when the root is empty or holds a wildcard.
+// Returns the filters of `granted` broader than the device needs, in
+// `granted`'s order:
+//  - a filter reaching beyond `topic_root`'s subtree (`topic_root` itself and
+//    `topic_root/...`): a filter on another subtree, or a wildcard (`#`, `+`)
+//    at or above the root's levels; listed as written;
+//  - when `needed` (the filters the device uses: its record's mqtt.topics) is
+//    given, a wildcard filter inside the subtree that matches some topic no
+//    needed filter matches; listed with the reason, for example
+//    "fleet/a/dev-1/# (wider than the topics it uses: fleet/a/dev-1/telemetry/#)",
+//    naming the needed filters it covers (every needed filter when it covers
+//    none).
+// Null `needed` leaves only the first case. False with `error` when the root
+// is empty or holds a wildcard, or a needed filter is not a topic filter.
 bool OverbroadTopics(const std::vector<std::string>& granted, std::string_view topic_root,
-                     std::vector<std::string>* overbroad, std::string* error);
+                     const std::vector<std::string>* needed, std::vector<std::string>* overbroad,
+                     std::string* error);
+
+// True when `filter` is a valid MQTT topic filter: not empty, `+` only as a
+// whole level, `#` only as the whole last level.
+bool IsTopicFilter(std::string_view filter);
+
+// True when every topic `filter` matches is matched by `cover` as well.
+bool FilterCovers(std::string_view cover, std::string_view filter);
 
 // True when the MQTT topic filter `filter` (with `+` and `#`) matches `topic`.
 bool TopicMatches(std::string_view filter, std::string_view topic);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
@@ -120,10 +122,26 @@ struct Stack {
   ~Stack() { sk_X509_pop_free(certs, X509_free); }
 };
 
+constexpr size_t kDigestBytes = 32;  // SHA-256
+
+// Returns the SHA-256 of `cert`'s DER, or "" when it cannot be made.
+std::string DerDigest(X509* cert) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (X509_digest(cert, EVP_sha256(), digest, &length) != 1 || length != kDigestBytes) {
+    ERR_clear_error();
+    return {};
+  }
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
 }  // namespace
 
 struct CertificateChain::Impl {
   STACK_OF(X509)* certs = nullptr;
+  // The DER digests of `certs`, in their order, made once for every device
+  // presenting the chain; "" when a digest could not be made.
+  std::string digests;
   ~Impl() { sk_X509_pop_free(certs, X509_free); }
 };
 
@@ -139,6 +157,14 @@ std::shared_ptr<const CertificateChain> CertificateChain::Parse(std::string_view
   chain->impl_ = std::make_unique<Impl>();
   chain->impl_->certs = certs.certs;
   certs.certs = nullptr;
+  for (int i = 0; i < sk_X509_num(chain->impl_->certs); ++i) {
+    const std::string digest = DerDigest(sk_X509_value(chain->impl_->certs, i));
+    if (digest.empty()) {
+      chain->impl_->digests.clear();
+      break;
+    }
+    chain->impl_->digests += digest;
+  }
   return chain;
 }
 
@@ -148,6 +174,10 @@ struct DeviceCertificate::Impl {
   // chain's certificates and to those after the leaf in its own file.
   STACK_OF(X509)* chain = nullptr;
   std::shared_ptr<const CertificateChain> shared;  // keeps the shared certificates alive
+  // The DER digests of `chain`'s certificates in order (those of the leaf's
+  // file, then the shared chain's): what a verified issuer is cached by.
+  // "" when there is no chain or a digest could not be made.
+  std::string chain_digests;
   ~Impl() {
     X509_free(leaf);
     sk_X509_pop_free(chain, X509_free);
@@ -174,6 +204,15 @@ std::unique_ptr<const DeviceCertificate> DeviceCertificate::Parse(std::string_vi
   std::unique_ptr<DeviceCertificate> certificate(new DeviceCertificate());
   certificate->impl_ = std::make_unique<Impl>();
   certificate->impl_->leaf = sk_X509_shift(certs.certs);
+  // The digests of the certificates after the leaf in its own file; the
+  // shared chain's were made once when it was parsed.
+  std::string digests;
+  const int own = sk_X509_num(certs.certs) - (chain ? sk_X509_num(chain->impl().certs) : 0);
+  for (int i = 0; i < own; ++i) digests += DerDigest(sk_X509_value(certs.certs, i));
+  const bool complete = digests.size() == static_cast<size_t>(own) * kDigestBytes && (!chain || !chain->impl().digests.empty());
+  if (complete && sk_X509_num(certs.certs) > 0) {
+    certificate->impl_->chain_digests = std::move(digests) + (chain ? chain->impl().digests : std::string());
+  }
   certificate->impl_->chain = certs.certs;
   certificate->impl_->shared = std::move(chain);
   certs.certs = nullptr;
@@ -267,9 +306,40 @@ bool DeviceCertificate::VerifyWithLeafKey(std::string_view message, std::string_
 
 // ---------------------------------------------------------------------------
 
+namespace {
+
+// An intermediate that issued device certificates, verified once per run:
+// its own chain up to a trust anchor, at the evaluation time, as a CA for the
+// TLS client purpose, against the CRLs. Thread-safe once built.
+struct VerifiedIssuer {
+  std::once_flag once;
+  // The issuer alone, as the trust anchor its leaves are verified against;
+  // null when they must be verified with the whole chain (the issuer's chain
+  // has an error, or a CA above it constrains names, which bind the leaf).
+  STACK_OF(X509)* anchor = nullptr;
+  ~VerifiedIssuer() { sk_X509_pop_free(anchor, X509_free); }
+};
+
+}  // namespace
+
 struct TrustStore::Impl {
   X509_STORE* store = nullptr;
-  ~Impl() { X509_STORE_free(store); }
+  // The roots' subject names: a leaf a root issued is verified with the
+  // whole chain, as chain building would pick the root over an intermediate.
+  std::vector<X509_NAME*> root_names;
+  // The verified issuers by the digests of the presented chain, the issuer's
+  // position in it and the evaluation time. Entries are never removed: one
+  // per distinct intermediate of the run.
+  mutable std::mutex issuers_mutex;
+  mutable std::map<std::string, std::shared_ptr<VerifiedIssuer>, std::less<>> issuers;
+  ~Impl() {
+    X509_STORE_free(store);
+    for (X509_NAME* name : root_names) X509_NAME_free(name);
+  }
+
+  // Returns the verified issuer of `certificate`'s leaf at `at`, or null
+  // when the leaf is verified with its whole chain.
+  const VerifiedIssuer* IssuerOf(const DeviceCertificate& certificate, std::chrono::sys_seconds at, int crls) const;
 };
 
 TrustStore::~TrustStore() = default;
@@ -303,7 +373,9 @@ std::shared_ptr<const TrustStore> TrustStore::Create(const std::vector<std::stri
     Stack certs;
     ReadCertificates(pem, certs.certs);
     for (int i = 0; i < sk_X509_num(certs.certs); ++i) {
-      if (X509_STORE_add_cert(trust->impl_->store, sk_X509_value(certs.certs, i)) == 1) ++trust->roots_;
+      X509* root = sk_X509_value(certs.certs, i);
+      if (X509_STORE_add_cert(trust->impl_->store, root) == 1) ++trust->roots_;
+      if (X509_NAME* name = X509_NAME_dup(X509_get_subject_name(root))) trust->impl_->root_names.push_back(name);
     }
   }
   for (const std::string& pem : crl_pems) {
@@ -320,12 +392,20 @@ std::shared_ptr<const TrustStore> TrustStore::Create(const std::vector<std::stri
 
 namespace {
 
-// What one verification saw: the first error, and whether any error was a
-// revocation (verification goes on past errors so that a revoked and
-// expired certificate is reported revoked too).
+// What one verification saw: the first error and the depth and subject of
+// the certificate it was about, and whether the leaf was revoked
+// (verification goes on past errors so that a revoked and expired
+// certificate is reported revoked too).
 struct VerifyState {
   int first_error = X509_V_OK;
+  int first_error_depth = 0;
+  std::string first_error_subject;
   bool revoked = false;
+  // Whether a certificate above the target may lack a CRL of its issuer:
+  // the leaf's issuer must have a current CRL, an intermediate's issuer is
+  // judged by its CRL only when the trust documents give one.
+  bool optional_issuer_crls = true;
+  bool optional_target_crl = false;
 };
 
 // The ex_data slot of a verification context holding its VerifyState.
@@ -338,40 +418,192 @@ int RecordError(int ok, X509_STORE_CTX* context) {
   if (ok == 1) return 1;
   auto* state = static_cast<VerifyState*>(X509_STORE_CTX_get_ex_data(context, StateIndex()));
   const int error = X509_STORE_CTX_get_error(context);
+  const int depth = X509_STORE_CTX_get_error_depth(context);
   if (state != nullptr) {
-    if (state->first_error == X509_V_OK) state->first_error = error;
-    if (error == X509_V_ERR_CERT_REVOKED) state->revoked = true;
+    const bool optional = error == X509_V_ERR_UNABLE_TO_GET_CRL &&
+                          (depth == 0 ? state->optional_target_crl : state->optional_issuer_crls);
+    if (state->first_error == X509_V_OK && !optional) {
+      state->first_error = error;
+      state->first_error_depth = depth;
+      if (depth > 0) {
+        if (X509* cert = X509_STORE_CTX_get_current_cert(context)) {
+          state->first_error_subject = NameText(X509_get_subject_name(cert));
+        }
+      }
+    }
+    if (error == X509_V_ERR_CERT_REVOKED && depth == 0) state->revoked = true;
   }
   // Going on after a missing issuer would report the same gap again; every
   // other error is recorded and verification continues.
   return error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ? 0 : 1;
 }
 
-}  // namespace
+// How one X509_verify_cert call is set up.
+struct VerifyRun {
+  X509_STORE* store = nullptr;        // trust anchors (unless `anchor` is set) and CRLs
+  X509* target = nullptr;
+  STACK_OF(X509)* untrusted = nullptr;
+  STACK_OF(X509)* anchor = nullptr;   // when set, the only trust anchor (a verified issuer)
+  time_t at = 0;
+  bool tls_client = true;             // the TLS client purpose for the target (else its trust only)
+  bool crls = false;                  // check the target's revocation
+  bool crls_above = false;            // and every certificate's above it
+};
 
-ChainVerification TrustStore::Verify(const DeviceCertificate& certificate, std::chrono::sys_seconds at) const {
-  ChainVerification result;
+// Runs one verification into `state`, then calls `inspect` with the context
+// (and whether X509_verify_cert succeeded) before the context is freed.
+template <typename Inspect>
+void RunVerification(const VerifyRun& run, VerifyState* state, Inspect inspect) {
   X509_STORE_CTX* context = X509_STORE_CTX_new();
-  if (context == nullptr ||
-      X509_STORE_CTX_init(context, impl_->store, certificate.impl().leaf, certificate.impl().chain) != 1) {
+  if (context == nullptr || X509_STORE_CTX_init(context, run.store, run.target, run.untrusted) != 1) {
     X509_STORE_CTX_free(context);
-    result.error = "out of memory verifying the certificate chain";
-    return result;
+    state->first_error = X509_V_ERR_OUT_OF_MEM;
+    return;
   }
-  VerifyState state;
-  X509_STORE_CTX_set_ex_data(context, StateIndex(), &state);
+  X509_STORE_CTX_set_ex_data(context, StateIndex(), state);
   X509_STORE_CTX_set_verify_cb(context, RecordError);
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(context);
-  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at.time_since_epoch().count()));
-  X509_STORE_CTX_set_purpose(context, X509_PURPOSE_SSL_CLIENT);
-  if (crls_ > 0) X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
+  X509_VERIFY_PARAM_set_time(param, run.at);
+  if (run.tls_client) {
+    X509_STORE_CTX_set_purpose(context, X509_PURPOSE_SSL_CLIENT);
+  } else {
+    X509_STORE_CTX_set_trust(context, X509_TRUST_SSL_CLIENT);
+  }
+  unsigned long flags = 0;
+  if (run.crls) flags |= X509_V_FLAG_CRL_CHECK;
+  if (run.crls && run.crls_above) flags |= X509_V_FLAG_CRL_CHECK_ALL;
+  if (run.anchor != nullptr) {
+    // The issuer was verified up to a root for this run: it is the anchor,
+    // and only the leaf's signature, validity, purpose and revocation remain.
+    X509_STORE_CTX_set0_trusted_stack(context, run.anchor);
+    flags |= X509_V_FLAG_PARTIAL_CHAIN;
+  }
+  if (flags != 0) X509_VERIFY_PARAM_set_flags(param, flags);
   const int ok = X509_verify_cert(context);
-  if (state.first_error == X509_V_OK && ok != 1) state.first_error = X509_STORE_CTX_get_error(context);
-  if (state.first_error == X509_V_OK && ok != 1) state.first_error = X509_V_ERR_UNSPECIFIED;
+  if (state->first_error == X509_V_OK && ok != 1) state->first_error = X509_STORE_CTX_get_error(context);
+  if (state->first_error == X509_V_OK && ok != 1) state->first_error = X509_V_ERR_UNSPECIFIED;
+  inspect(context, ok == 1);
   X509_STORE_CTX_free(context);
   ERR_clear_error();
+}
+
+// True when the certificates of `path` (a verified intermediate first, up
+// to its trust anchor) pass the checks verifying a leaf through them would
+// make of them as CAs, beyond those verifying the intermediate itself made:
+// the intermediate is a CA, each is a CA for TLS clients, path lengths count
+// the intermediate, and no CA above the intermediate constrains names (its
+// constraints would bind the leaf's names).
+bool FitForLeaves(STACK_OF(X509)* path, int num_untrusted) {
+  const int length = sk_X509_num(path);
+  if (length < 2 || X509_check_ca(sk_X509_value(path, 0)) != 1) return false;
+  int below = 0;  // CAs below the current one that are not self-issued
+  for (int k = 0; k < length; ++k) {
+    X509* cert = sk_X509_value(path, k);
+    const bool trusted = k >= num_untrusted &&
+                         X509_check_trust(cert, X509_TRUST_SSL_CLIENT, X509_TRUST_NO_SS_COMPAT) == X509_TRUST_TRUSTED;
+    if (!trusted && X509_check_purpose(cert, X509_PURPOSE_SSL_CLIENT, 1) == 0) return false;
+    if (k > 0) {
+      const long path_length = X509_get_pathlen(cert);
+      if (path_length >= 0 && below > path_length) return false;
+      if (X509_get_ext_by_NID(cert, NID_name_constraints, -1) >= 0) return false;
+    }
+    if ((X509_get_extension_flags(cert) & EXFLAG_SI) == 0) ++below;
+  }
+  ERR_clear_error();
+  return true;
+}
+
+}  // namespace
+
+const VerifiedIssuer* TrustStore::Impl::IssuerOf(const DeviceCertificate& certificate, std::chrono::sys_seconds at,
+                                                 int crls) const {
+  const DeviceCertificate::Impl& device = certificate.impl();
+  if (device.chain_digests.empty()) return nullptr;
+  // The leaf's issuer: the one certificate of its chain that issued it, when
+  // no root has its issuer's name.
+  int index = -1;
+  for (int i = 0; i < sk_X509_num(device.chain); ++i) {
+    if (X509_check_issued(sk_X509_value(device.chain, i), device.leaf) != X509_V_OK) continue;
+    if (index >= 0) return nullptr;
+    index = i;
+  }
+  ERR_clear_error();
+  if (index < 0) return nullptr;
+  const X509_NAME* issuer_name = X509_get_issuer_name(device.leaf);
+  for (const X509_NAME* root : root_names) {
+    if (X509_NAME_cmp(root, issuer_name) == 0) return nullptr;
+  }
+  std::string key = device.chain_digests;
+  const std::int64_t seconds = at.time_since_epoch().count();
+  key.append(reinterpret_cast<const char*>(&index), sizeof(index));
+  key.append(reinterpret_cast<const char*>(&seconds), sizeof(seconds));
+  std::shared_ptr<VerifiedIssuer> entry;
+  {
+    std::lock_guard<std::mutex> lock(issuers_mutex);
+    std::shared_ptr<VerifiedIssuer>& slot = issuers[key];
+    if (!slot) slot = std::make_shared<VerifiedIssuer>();
+    entry = slot;
+  }
+  std::call_once(entry->once, [&] {
+    X509* issuer = sk_X509_value(device.chain, index);
+    VerifyRun run{.store = store,
+                  .target = issuer,
+                  .untrusted = device.chain,
+                  .at = static_cast<time_t>(seconds),
+                  .tls_client = false,
+                  .crls = crls > 0,
+                  .crls_above = true};
+    VerifyState state;
+    state.optional_target_crl = true;  // the issuer is a certificate above the leaf
+    bool fit = false;
+    RunVerification(run, &state, [&](X509_STORE_CTX* context, bool ok) {
+      fit = ok && state.first_error == X509_V_OK &&
+            FitForLeaves(X509_STORE_CTX_get0_chain(context), X509_STORE_CTX_get_num_untrusted(context));
+    });
+    if (!fit) return;
+    entry->anchor = sk_X509_new_null();
+    if (entry->anchor == nullptr || sk_X509_push(entry->anchor, issuer) <= 0) {
+      sk_X509_free(entry->anchor);
+      entry->anchor = nullptr;
+      return;
+    }
+    X509_up_ref(issuer);
+  });
+  return entry.get();  // the map keeps the entry alive as long as the store
+}
+
+int TrustStore::verified_issuers() const {
+  std::lock_guard<std::mutex> lock(impl_->issuers_mutex);
+  return static_cast<int>(std::count_if(impl_->issuers.begin(), impl_->issuers.end(),
+                                        [](const auto& entry) { return entry.second->anchor != nullptr; }));
+}
+
+ChainVerification TrustStore::Verify(const DeviceCertificate& certificate, std::chrono::sys_seconds at) const {
+  VerifyRun run{.store = impl_->store,
+                .target = certificate.impl().leaf,
+                .untrusted = certificate.impl().chain,
+                .at = static_cast<time_t>(at.time_since_epoch().count()),
+                .crls = crls_ > 0,
+                .crls_above = true};
+  const VerifiedIssuer* issuer = impl_->IssuerOf(certificate, at, crls_);
+  if (issuer != nullptr && issuer->anchor != nullptr) {
+    // The issuer's chain and revocation were checked once; the leaf's
+    // revocation is checked here.
+    run.untrusted = nullptr;
+    run.anchor = issuer->anchor;
+    run.crls_above = false;
+  }
+  VerifyState state;
+  RunVerification(run, &state, [](X509_STORE_CTX*, bool) {});
+  ChainVerification result;
   result.valid = state.first_error == X509_V_OK;
-  result.error = result.valid ? "" : X509_verify_cert_error_string(state.first_error);
+  if (!result.valid) {
+    result.error = state.first_error == X509_V_ERR_OUT_OF_MEM ? "out of memory verifying the certificate chain"
+                                                              : X509_verify_cert_error_string(state.first_error);
+    if (state.first_error_depth > 0) {
+      result.error += fmt::format(" (depth {}: {})", state.first_error_depth, state.first_error_subject);
+    }
+  }
   result.revoked = state.revoked;
   return result;
 }

@@ -66,7 +66,11 @@ class DeviceCertificate {
 // The outcome of verifying a certificate chain.
 struct ChainVerification {
   bool valid = false;
-  std::string error;     // OpenSSL's verify error string ("certificate has expired"); "" when valid
+  // OpenSSL's verify error string ("certificate has expired"), followed by
+  // the depth and subject of the certificate at fault when it is not the
+  // leaf ("certificate revoked (depth 1: CN=Acme Device CA,O=Acme)"); ""
+  // when valid.
+  std::string error;
   bool revoked = false;  // the leaf is on a CRL of the store (meaningful only when has_crls())
 };
 
@@ -86,9 +90,20 @@ class TrustStore {
   bool has_crls() const { return crls_ > 0; }
   // Verifies `certificate`'s leaf with its chain at time `at`, for the TLS
   // client purpose (key usage and extended key usage checked), and against
-  // the CRLs when the store has any (a CRL of the leaf's issuer is then
-  // required). Thread-safe.
+  // the CRLs when the store has any: a CRL of the leaf's issuer is then
+  // required, and every certificate above the leaf is checked against its
+  // issuer's CRL when one is given. Thread-safe.
+  //
+  // The leaf's issuer (an intermediate of its chain) is verified once per
+  // distinct chain and time, up to a trust anchor, and kept for the store's
+  // lifetime; the leaves it issued are then verified against it alone, with
+  // the same checks of the leaf. A chain whose intermediate fails, or whose
+  // CAs above the intermediate constrain names, is verified whole each time.
   ChainVerification Verify(const DeviceCertificate& certificate, std::chrono::sys_seconds at) const;
+
+  // Returns how many issuers were verified once and kept (for tests; not
+  // while another thread verifies).
+  int verified_issuers() const;
 
  private:
   struct Impl;

@@ -75,7 +75,11 @@ void FuzzAcl(std::string_view data) {
   }
   const std::vector<std::string> topics = GrantedTopics(acl, "dev-001", "dev-001");
   std::vector<std::string> overbroad;
-  OverbroadTopics(topics, "fleet/plant-a/dev-001", &overbroad, &error);
+  OverbroadTopics(topics, "fleet/plant-a/dev-001", nullptr, &overbroad, &error);
+  overbroad.clear();
+  // The granted filters as the topics the device uses: exercises the
+  // needed-topics check, and its rejection of malformed filters.
+  OverbroadTopics(topics, "fleet/plant-a/dev-001", &topics, &overbroad, &error);
   for (const std::string& topic : topics) TopicMatches(topic, "fleet/plant-a/dev-001/x");
 }
 

@@ -191,6 +191,20 @@ firmware: {image: fw/missing.bin}
 mqtt: {acl: broker/broken.acl, username: dev-001, topic_root: "fleet/+/x"}
 ---
 kind: device
+id: uses-telemetry
+mqtt: {acl: broker/mosquitto.acl, username: dev-001, client_id: dev-001, topic_root: fleet/plant-a/dev-001,
+       topics: [fleet/plant-a/dev-001/telemetry/#, fleet/plant-a/dev-001/status]}
+---
+kind: device
+id: uses-subtree
+mqtt: {acl: broker/mosquitto.acl, username: dev-001, client_id: dev-001, topic_root: fleet/plant-a/dev-001,
+       topics: [fleet/plant-a/dev-001/#]}
+---
+kind: device
+id: uses-malformed
+mqtt: {acl: broker/mosquitto.acl, username: dev-001, topic_root: fleet/plant-a/dev-001, topics: fleet/plant-a/dev-001/t}
+---
+kind: device
 id: legacy
 mqtt: {acl: broker/mosquitto.acl, username: legacy, topic_root: fleet/plant-a/legacy}
 )";
@@ -464,6 +478,19 @@ TEST_F(DeviceTrustTest, AclTopicsAndScope) {
   EXPECT_EQ(Fact("dev-001", "acl.overbroad_topics"), (nlohmann::json{"cmd/dev-001/+", "fleet/plant-a/config"}));
   EXPECT_EQ(Fact("dev-p256", "acl.overbroad_topics"), (nlohmann::json{"cmd/dev-p256/+"}));
   EXPECT_EQ(Fact("legacy", "acl.overbroad_topics"), (nlohmann::json{"#", "cmd/legacy/+"}));
+}
+
+TEST_F(DeviceTrustTest, AWildcardWiderThanTheTopicsTheDeviceUsesIsOverbroad) {
+  EXPECT_EQ(Fact("uses-telemetry", "acl.overbroad"), true);
+  EXPECT_EQ(Fact("uses-telemetry", "acl.overbroad_topics"),
+            (nlohmann::json{"cmd/dev-001/+", "fleet/plant-a/config",
+                            "fleet/plant-a/dev-001/# (wider than the topics it uses: "
+                            "fleet/plant-a/dev-001/telemetry/#, fleet/plant-a/dev-001/status)"}));
+  // The device needs its whole subtree: the grant is judged as without mqtt.topics.
+  EXPECT_EQ(Fact("uses-subtree", "acl.overbroad_topics"), Fact("dev-001", "acl.overbroad_topics"));
+  EXPECT_EQ(FactError("uses-malformed", "acl.overbroad"),
+            Where("uses-malformed") + ": mqtt.topics must be a list of topic filters (the topics the device uses)");
+  EXPECT_EQ(Fact("uses-malformed", "acl.topics").size(), 4u);  // the grants are still listed
 }
 
 TEST_F(DeviceTrustTest, AMalformedAclIsAnErrorNamingItsLine) {

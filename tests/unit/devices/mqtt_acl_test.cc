@@ -44,13 +44,73 @@ TEST(MqttAclTest, FlagsFiltersBeyondTheDevicesSubtree) {
   std::string error;
   ASSERT_TRUE(OverbroadTopics({"fleet/a/dev-1", "fleet/a/dev-1/#", "fleet/a/dev-1/+/t", "fleet/a/#", "#",
                                "fleet/+/dev-1", "+/a/dev-1/x", "fleet/a/dev-10", "fleet/a/dev-1x/#"},
-                              "fleet/a/dev-1", &overbroad, &error));
+                              "fleet/a/dev-1", nullptr, &overbroad, &error));
   EXPECT_EQ(overbroad, (Topics{"fleet/a/#", "#", "fleet/+/dev-1", "+/a/dev-1/x", "fleet/a/dev-10", "fleet/a/dev-1x/#"}));
   overbroad.clear();
-  ASSERT_TRUE(OverbroadTopics({"fleet/a/dev-1/#"}, "fleet/a/dev-1/", &overbroad, &error));
+  ASSERT_TRUE(OverbroadTopics({"fleet/a/dev-1/#"}, "fleet/a/dev-1/", nullptr, &overbroad, &error));
   EXPECT_TRUE(overbroad.empty());
-  EXPECT_FALSE(OverbroadTopics({}, "fleet/+/dev-1", &overbroad, &error));
+  EXPECT_FALSE(OverbroadTopics({}, "fleet/+/dev-1", nullptr, &overbroad, &error));
   EXPECT_EQ(error, "mqtt.topic_root 'fleet/+/dev-1' must be a topic without wildcards (the device's own subtree)");
+}
+
+TEST(MqttAclTest, FlagsWildcardsWiderThanTheTopicsTheDeviceUses) {
+  const Topics needed = {"fleet/a/dev-1/telemetry/#", "fleet/a/dev-1/cmd", "fleet/a/dev-1/+/status"};
+  std::vector<std::string> overbroad;
+  std::string error;
+  ASSERT_TRUE(OverbroadTopics({"fleet/a/#", "fleet/a/dev-1/#", "fleet/a/dev-1/+", "fleet/a/dev-1/cmd",
+                               "fleet/a/dev-1/config", "fleet/a/dev-1/telemetry/#", "fleet/a/dev-1/telemetry/+/x",
+                               "fleet/a/dev-1/x/status", "fleet/a/dev-1/+/status", "fleet/a/dev-1/+/+"},
+                              "fleet/a/dev-1", &needed, &overbroad, &error))
+      << error;
+  // Beyond the subtree: as written. Inside it, a wildcard no needed filter
+  // covers: with the needed filters it covers, else all of them. An exact
+  // topic is never judged against the needed ones.
+  EXPECT_EQ(overbroad,
+            (Topics{"fleet/a/#",
+                    "fleet/a/dev-1/# (wider than the topics it uses: fleet/a/dev-1/telemetry/#, fleet/a/dev-1/cmd, "
+                    "fleet/a/dev-1/+/status)",
+                    "fleet/a/dev-1/+ (wider than the topics it uses: fleet/a/dev-1/cmd)",
+                    "fleet/a/dev-1/+/+ (wider than the topics it uses: fleet/a/dev-1/+/status)"}));
+}
+
+TEST(MqttAclTest, WildcardsTheDeviceNeedsAreNotFlagged) {
+  const Topics needed = {"fleet/a/dev-1/#"};
+  std::vector<std::string> overbroad;
+  std::string error;
+  ASSERT_TRUE(OverbroadTopics({"fleet/a/dev-1/#", "fleet/a/dev-1/+/t", "fleet/a/dev-1"}, "fleet/a/dev-1", &needed,
+                              &overbroad, &error))
+      << error;
+  EXPECT_TRUE(overbroad.empty());
+  // No topic used: every wildcard of the subtree is wider than needed.
+  const Topics none;
+  ASSERT_TRUE(OverbroadTopics({"fleet/a/dev-1/+", "fleet/a/dev-1/t"}, "fleet/a/dev-1", &none, &overbroad, &error));
+  EXPECT_EQ(overbroad, (Topics{"fleet/a/dev-1/+ (the device uses no topics)"}));
+}
+
+TEST(MqttAclTest, RejectsNeededTopicsThatAreNotFilters) {
+  const Topics needed = {"fleet/a/dev-1/t", "fleet/a/dev-1/#/x"};
+  std::vector<std::string> overbroad;
+  std::string error;
+  EXPECT_FALSE(OverbroadTopics({"fleet/a/dev-1/#"}, "fleet/a/dev-1", &needed, &overbroad, &error));
+  EXPECT_EQ(error,
+            "mqtt.topics[1] 'fleet/a/dev-1/#/x' is not a topic filter ('+' only as a whole level, '#' only as the "
+            "whole last level)");
+}
+
+TEST(MqttAclTest, CoversFiltersLevelByLevel) {
+  EXPECT_TRUE(FilterCovers("a/#", "a/+/b"));
+  EXPECT_TRUE(FilterCovers("a/#", "a"));
+  EXPECT_TRUE(FilterCovers("a/+/#", "a/x/#"));
+  EXPECT_FALSE(FilterCovers("a/+/#", "a/#"));  // a/# matches `a`, a/+/# does not
+  EXPECT_FALSE(FilterCovers("a/+", "a/#"));    // a/# matches a/x/y
+  EXPECT_FALSE(FilterCovers("a/+/+", "a/#"));
+  EXPECT_FALSE(FilterCovers("a/x", "a/+"));
+  EXPECT_TRUE(FilterCovers("a/+", "a/x"));
+  EXPECT_TRUE(FilterCovers("#", "a/#"));
+  EXPECT_TRUE(IsTopicFilter("a/+/#"));
+  EXPECT_FALSE(IsTopicFilter("a/b+"));
+  EXPECT_FALSE(IsTopicFilter("a/#/b"));
+  EXPECT_FALSE(IsTopicFilter(""));
 }
 
 TEST(MqttAclTest, MatchesTopicsAsMqttDoes) {

@@ -53,6 +53,7 @@ struct CertSpec {
   std::vector<std::string> san = {};      // "DNS:dev-001", "URI:urn:acme:device:dev-001"
   std::string extended_key_usage = "clientAuth";  // "" for none
   const EVP_MD* digest = nullptr;         // null: SHA-256 (none for Ed25519 issuers)
+  std::string name_constraints = "";      // a CA's, "critical,permitted;DNS:.fleet.acme"; "" for none
 };
 
 inline void AddExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
@@ -84,6 +85,9 @@ inline Cert Issue(const CertSpec& spec, EVP_PKEY* key, X509* issuer, EVP_PKEY* i
   if (spec.ca) {
     AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE");
     AddExtension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
+    if (!spec.name_constraints.empty()) {
+      AddExtension(cert.get(), signer, NID_name_constraints, spec.name_constraints);
+    }
   } else {
     AddExtension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
     AddExtension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
