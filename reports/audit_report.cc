@@ -51,6 +51,33 @@ Json CoverageJson(const eval::FrameworkCoverage& framework) {
   return j;
 }
 
+Json RollupsJson(const eval::Rollups& rollups) {
+  Json dimensions = Json::array();
+  for (const eval::Rollup& rollup : rollups.dimensions) {
+    Json groups = Json::array();
+    for (const eval::RollupGroup& g : rollup.groups) {
+      groups.push_back(Json{{"value", g.value},
+                            {"subjects", g.subjects},
+                            {"subjects_with_findings", g.subjects_with_findings},
+                            {"findings", g.findings},
+                            {"critical", g.critical},
+                            {"high", g.high}});
+    }
+    dimensions.push_back(Json{{"dimension", rollup.dimension}, {"groups", std::move(groups)}});
+  }
+  Json worst = Json::array();
+  for (const eval::Offender& o : rollups.worst) {
+    worst.push_back(Json{{"subject", Json{{"kind", o.subject_kind}, {"id", o.subject_id}}},
+                         {"findings", o.findings},
+                         {"critical", o.critical},
+                         {"high", o.high},
+                         {"medium", o.medium},
+                         {"low", o.low},
+                         {"rules", o.rules}});
+  }
+  return Json{{"dimensions", std::move(dimensions)}, {"worst_offenders", std::move(worst)}};
+}
+
 std::string_view StatusLabel(eval::ControlStatus status) {
   switch (status) {
     case eval::ControlStatus::kSatisfied: return "satisfied";
@@ -63,18 +90,44 @@ std::string_view StatusLabel(eval::ControlStatus status) {
 
 }  // namespace
 
-std::string RenderAuditJson(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage) {
+std::string RenderAuditJson(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage,
+                            const eval::Rollups& rollups) {
   Json j;
   j["schemaVersion"] = kAuditSchemaVersion;
   j["decision"] = Json::parse(RenderJson(result));
   Json frameworks = Json::array();
   for (const eval::FrameworkCoverage& framework : coverage) frameworks.push_back(CoverageJson(framework));
   j["coverage"] = std::move(frameworks);
+  j["rollups"] = RollupsJson(rollups);
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
-std::string RenderAuditMarkdown(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage) {
+std::string RenderAuditMarkdown(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage,
+                                const eval::Rollups& rollups) {
   std::string out = RenderMarkdown(result);
+  if (!rollups.worst.empty()) {
+    out += "\n### Worst offenders\n\n| Subject | Findings | critical | high | Rules |\n|---|---:|---:|---:|---|\n";
+    for (const eval::Offender& o : rollups.worst) {
+      std::string rules;
+      for (const std::string& rule : o.rules) rules += (rules.empty() ? "" : "<br>") + in::Cell(rule);
+      out += fmt::format("| {}/{} | {} | {} | {} | {} |\n", in::Cell(o.subject_kind), in::Cell(o.subject_id),
+                         o.findings, o.critical, o.high, rules);
+    }
+  }
+  for (const eval::Rollup& rollup : rollups.dimensions) {
+    size_t with_findings = 0;
+    for (const eval::RollupGroup& g : rollup.groups) with_findings += g.findings > 0 ? 1 : 0;
+    if (with_findings == 0) continue;
+    out += fmt::format("\n### Findings by {}\n\n| {} | Subjects | With findings | Findings | critical | high |\n"
+                       "|---|---:|---:|---:|---:|---:|\n",
+                       rollup.dimension, rollup.dimension);
+    size_t rows = 0;
+    for (const eval::RollupGroup& g : rollup.groups) {
+      if (g.findings == 0 || rows++ >= kMaxControlRows) continue;
+      out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", in::Cell(g.value), g.subjects, g.subjects_with_findings,
+                         g.findings, g.critical, g.high);
+    }
+  }
   if (coverage.empty()) return out;
   out += "\n### Framework coverage\n\n";
   out += "| Framework | Controls | Satisfied | Not satisfied | Partially (waived) | No evidence | No rule at all |\n"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/eval/control_coverage.h"
+#include "engine/eval/rollups.h"
 #include "engine/eval/run_result.h"
 
 namespace stagegate::reports {
@@ -31,11 +32,14 @@ std::string RenderMarkdown(const eval::RunResult& result);
 
 // Renders the audit report as JSON, schema "stagegate.audit/v1": the decision
 // (as RenderJson) and, per framework of the bundle, every control's status,
-// rules and outcome counts (docs/formats/audit.md).
-std::string RenderAuditJson(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage);
+// rules and outcome counts; the roll-ups and worst offenders
+// (docs/formats/audit.md).
+std::string RenderAuditJson(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage,
+                            const eval::Rollups& rollups);
 
 // Renders RenderMarkdown followed by the framework coverage: a table per
 // framework of the controls some rule covers, and the controls none covers.
-std::string RenderAuditMarkdown(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage);
+std::string RenderAuditMarkdown(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage,
+                                const eval::Rollups& rollups);
 
 }  // namespace stagegate::reports

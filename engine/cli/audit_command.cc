@@ -13,6 +13,7 @@
 #include "engine/cli/run_pipeline.h"
 #include "engine/common/uuid.h"
 #include "engine/eval/control_coverage.h"
+#include "engine/eval/rollups.h"
 #include "engine/policy/loader.h"
 #include "reports/evidence_exports.h"
 #include "reports/reports.h"
@@ -121,6 +122,7 @@ int RunAudit(const AuditArguments& args) {
   if (const int code = run_pipeline::Execute(request, &run); code != 0) return code;
   const eval::RunResult& result = run.result;
   const std::vector<eval::FrameworkCoverage> coverage = eval::ComputeCoverage(*run.loaded, result);
+  const eval::Rollups rollups = eval::ComputeRollups(result, run.inputs);
 
   // Recorded first: the OSCAL results name the record's leaf in the log.
   evidence_support::Recorder::Recorded recorded;
@@ -129,10 +131,10 @@ int RunAudit(const AuditArguments& args) {
                  "--no-evidence to run without recording\n";
     return 2;
   }
-  bool written = WriteReportFile(out, "report.json", reports::RenderAuditJson(result, coverage)) &&
+  bool written = WriteReportFile(out, "report.json", reports::RenderAuditJson(result, coverage, rollups)) &&
                  WriteReportFile(out, "findings.sarif", reports::RenderSarif(result)) &&
                  WriteReportFile(out, "junit.xml", reports::RenderJUnit(result)) &&
-                 WriteReportFile(out, "summary.md", reports::RenderAuditMarkdown(result, coverage));
+                 WriteReportFile(out, "summary.md", reports::RenderAuditMarkdown(result, coverage, rollups));
   if (written && run.recorder) {
     reports::OscalOptions oscal;
     oscal.document_uuid = common::NewUuidV4();

@@ -25,6 +25,8 @@ contains report_gap "$work/report/report.json" '"gap": true'
 contains report_status "$work/report/report.json" '"status": "not_satisfied"'
 contains report_rule_counts "$work/report/report.json" '"not_applicable": 0'
 contains summary_coverage "$work/report/summary.md" "### Framework coverage"
+contains summary_offenders "$work/report/summary.md" "### Worst offenders"
+contains report_rollups "$work/report/report.json" "\"worst_offenders\""
 contains summary_gaps "$work/report/summary.md" "No rule covers 1 of 7 controls: SR-3.3-RE-1"
 contains oscal_version "$work/report/oscal-assessment-results.json" '"oscal-version": "1.0.4"'
 run_id=$(sed -nE 's/.*run ([0-9a-f-]{36}) recorded.*/\1/p' "$work/err")
