@@ -88,10 +88,39 @@ std::string_view StatusLabel(eval::ControlStatus status) {
   return "no evidence";
 }
 
+Json FindingsJson(const std::vector<eval::FindingRef>& findings) {
+  Json out = Json::array();
+  for (const eval::FindingRef& f : findings) {
+    out.push_back(Json{{"rule", f.rule_id}, {"subject", Json{{"kind", f.subject_kind}, {"id", f.subject_id}}},
+                       {"outcome", f.outcome}});
+  }
+  return out;
+}
+
+Json TrendJson(const eval::AuditTrend& trend) {
+  Json waivers = Json::array();
+  for (const eval::WaiverInfo& w : trend.waivers_expiring) {
+    waivers.push_back(Json{{"id", w.id}, {"rule", w.rule_id}, {"expires", w.expires}, {"days_left", w.days_left}});
+  }
+  return Json{{"previous_run", Json{{"id", trend.previous_run_id}, {"evaluated_at", trend.previous_evaluated_at}}},
+              {"new", FindingsJson(trend.new_findings)},
+              {"fixed", FindingsJson(trend.fixed)},
+              {"gone", FindingsJson(trend.gone)},
+              {"still_failing", trend.still_failing},
+              {"waivers_expiring", std::move(waivers)}};
+}
+
+std::string FindingText(const eval::FindingRef& f) {
+  return fmt::format("{} {}/{} ({})", in::Cell(f.rule_id), in::Cell(f.subject_kind), in::Cell(f.subject_id),
+                     f.outcome);
+}
+
 }  // namespace
 
-std::string RenderAuditJson(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage,
-                            const eval::Rollups& rollups) {
+std::string RenderAuditJson(const AuditReport& report) {
+  const eval::RunResult& result = *report.result;
+  const std::vector<eval::FrameworkCoverage>& coverage = report.coverage;
+  const eval::Rollups& rollups = report.rollups;
   Json j;
   j["schemaVersion"] = kAuditSchemaVersion;
   j["decision"] = Json::parse(RenderJson(result));
@@ -99,12 +128,34 @@ std::string RenderAuditJson(const eval::RunResult& result, const std::vector<eva
   for (const eval::FrameworkCoverage& framework : coverage) frameworks.push_back(CoverageJson(framework));
   j["coverage"] = std::move(frameworks);
   j["rollups"] = RollupsJson(rollups);
+  j["trend"] = report.trend ? TrendJson(*report.trend) : Json();
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
-std::string RenderAuditMarkdown(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage,
-                                const eval::Rollups& rollups) {
+std::string RenderAuditMarkdown(const AuditReport& report) {
+  const eval::RunResult& result = *report.result;
+  const std::vector<eval::FrameworkCoverage>& coverage = report.coverage;
+  const eval::Rollups& rollups = report.rollups;
   std::string out = RenderMarkdown(result);
+  if (report.trend) {
+    const eval::AuditTrend& t = *report.trend;
+    out += fmt::format("\n### Since the previous audit\n\nPrevious audit: run `{}`, evaluated at {}. "
+                       "**{} new**, {} fixed, {} still failing, {} no longer judged, {} waivers expiring soon.\n",
+                       in::Cell(t.previous_run_id), in::Cell(t.previous_evaluated_at), t.new_findings.size(),
+                       t.fixed.size(), t.still_failing, t.gone.size(), t.waivers_expiring.size());
+    auto list = [&](const char* title, const std::vector<eval::FindingRef>& findings) {
+      if (findings.empty()) return;
+      out += fmt::format("\n{}:\n\n", title);
+      for (size_t i = 0; i < findings.size() && i < kMaxControlRows; ++i) out += "- " + FindingText(findings[i]) + "\n";
+      if (findings.size() > kMaxControlRows) out += fmt::format("- … and {} more (report.json)\n", findings.size() - kMaxControlRows);
+    };
+    list("New findings", t.new_findings);
+    list("Fixed", t.fixed);
+    for (const eval::WaiverInfo& w : t.waivers_expiring) {
+      out += fmt::format("- waiver {} ({}) expires {} ({} days left)\n", in::Cell(w.id), in::Cell(w.rule_id),
+                         in::Cell(w.expires), w.days_left);
+    }
+  }
   if (!rollups.worst.empty()) {
     out += "\n### Worst offenders\n\n| Subject | Findings | critical | high | Rules |\n|---|---:|---:|---:|---|\n";
     for (const eval::Offender& o : rollups.worst) {

@@ -4,9 +4,11 @@
 // clock, no environment), so outputs can be diffed and golden-tested. The
 // formats are described in docs/formats/decision.md.
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/eval/audit_trend.h"
 #include "engine/eval/control_coverage.h"
 #include "engine/eval/rollups.h"
 #include "engine/eval/run_result.h"
@@ -30,16 +32,23 @@ std::string RenderJUnit(const eval::RunResult& result);
 // decision, counts, failures, errors, waivers expired or expiring soon.
 std::string RenderMarkdown(const eval::RunResult& result);
 
-// Renders the audit report as JSON, schema "stagegate.audit/v1": the decision
-// (as RenderJson) and, per framework of the bundle, every control's status,
-// rules and outcome counts; the roll-ups and worst offenders
-// (docs/formats/audit.md).
-std::string RenderAuditJson(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage,
-                            const eval::Rollups& rollups);
+// Everything an audit report shows besides the run itself.
+struct AuditReport {
+  const eval::RunResult* result = nullptr;
+  std::vector<eval::FrameworkCoverage> coverage;
+  eval::Rollups rollups;
+  std::optional<eval::AuditTrend> trend;  // none for the first audit of a log
+};
 
-// Renders RenderMarkdown followed by the framework coverage: a table per
-// framework of the controls some rule covers, and the controls none covers.
-std::string RenderAuditMarkdown(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage,
-                                const eval::Rollups& rollups);
+// Renders the audit report as JSON, schema "stagegate.audit/v1": the decision
+// (as RenderJson); per framework of the bundle, every control's status, rules
+// and outcome counts; the roll-ups and worst offenders; the trend against the
+// previous audit (docs/formats/audit.md).
+std::string RenderAuditJson(const AuditReport& report);
+
+// Renders RenderMarkdown followed by the changes since the previous audit,
+// the worst offenders, the roll-ups and the framework coverage (a table per
+// framework of the controls some rule covers, and those none covers).
+std::string RenderAuditMarkdown(const AuditReport& report);
 
 }  // namespace stagegate::reports

@@ -12,7 +12,9 @@
 #include "engine/cli/authoring_support.h"
 #include "engine/cli/run_pipeline.h"
 #include "engine/common/uuid.h"
+#include "engine/eval/audit_trend.h"
 #include "engine/eval/control_coverage.h"
+#include "engine/evidence/store.h"
 #include "engine/eval/rollups.h"
 #include "engine/policy/loader.h"
 #include "reports/evidence_exports.h"
@@ -57,8 +59,43 @@ bool WriteReportFile(const std::filesystem::path& dir, const std::string& name, 
   return true;
 }
 
-void PrintAuditSummary(const eval::RunResult& result, const std::vector<eval::FrameworkCoverage>& coverage,
-                       const std::string& out) {
+// The trend against the latest audit of the log at `store_path`; none when
+// the log does not exist yet or holds no audit (a note says why when it
+// cannot be read).
+std::optional<eval::AuditTrend> CompareWithPreviousAudit(const std::string& store_path, const eval::RunResult& result,
+                                                         const subjects::SubjectSet& subjects) {
+  std::error_code ec;
+  if (!std::filesystem::exists(store_path, ec)) return std::nullopt;
+  std::string error;
+  std::unique_ptr<evidence::EvidenceStore> store =
+      evidence::EvidenceStore::Open(store_path, evidence::EvidenceStore::Mode::kReadOnly, &error);
+  if (!store) {
+    std::cerr << "note: no comparison with the previous audit: " << error << "\n";
+    return std::nullopt;
+  }
+  evidence::ListFilter filter;
+  filter.kind = "audit";
+  std::vector<evidence::StoredRun> audits = store->List(filter, &error);
+  if (audits.empty()) return std::nullopt;
+  const evidence::StoredRun& previous = audits.back();
+  nlohmann::json record = nlohmann::json::parse(previous.record, nullptr, false);
+  std::optional<eval::AuditTrend> trend;
+  if (!record.is_discarded() && record.contains("result")) {
+    trend = eval::CompareAudits(result, subjects, record["result"], &error);
+  } else {
+    error = "its record is not JSON";
+  }
+  if (!trend) {
+    std::cerr << "note: no comparison with the previous audit (run " << previous.run_id << "): " << error << "\n";
+    return std::nullopt;
+  }
+  trend->previous_run_id = previous.run_id;
+  return trend;
+}
+
+void PrintAuditSummary(const reports::AuditReport& report, const std::string& out) {
+  const eval::RunResult& result = *report.result;
+  const std::vector<eval::FrameworkCoverage>& coverage = report.coverage;
   const eval::Counts& c = result.counts;
   std::cerr << fmt::format("audit: {} (fail-on {}, evaluated at {})\n",
                            result.decision == eval::Decision::kDeny ? "DENY" : "ALLOW",
@@ -71,6 +108,13 @@ void PrintAuditSummary(const eval::RunResult& result, const std::vector<eval::Fr
     std::cerr << fmt::format("  {}: {} controls: {} satisfied, {} not satisfied, {} partially (waived), {} no evidence "
                              "({} with no rule)\n",
                              f.id, f.controls.size(), f.satisfied, f.not_satisfied, f.partial, f.no_evidence, f.gaps);
+  }
+  if (report.trend) {
+    const eval::AuditTrend& t = *report.trend;
+    std::cerr << fmt::format("  since the previous audit (run {}, evaluated at {}): {} new, {} fixed, {} still failing, "
+                             "{} no longer judged, {} waivers expiring soon\n",
+                             t.previous_run_id.substr(0, 8), t.previous_evaluated_at, t.new_findings.size(),
+                             t.fixed.size(), t.still_failing, t.gone.size(), t.waivers_expiring.size());
   }
   std::cerr << "report: " << out << "\n";
 }
@@ -121,8 +165,15 @@ int RunAudit(const AuditArguments& args) {
   run_pipeline::Run run;
   if (const int code = run_pipeline::Execute(request, &run); code != 0) return code;
   const eval::RunResult& result = run.result;
-  const std::vector<eval::FrameworkCoverage> coverage = eval::ComputeCoverage(*run.loaded, result);
-  const eval::Rollups rollups = eval::ComputeRollups(result, run.inputs);
+  reports::AuditReport report;
+  report.result = &result;
+  report.coverage = eval::ComputeCoverage(*run.loaded, result);
+  report.rollups = eval::ComputeRollups(result, run.inputs);
+  // The previous audit, read before this one joins the log.
+  if (run.recorder) {
+    const std::string store_path = args.evidence.empty() ? evidence_support::DefaultStorePath() : args.evidence;
+    report.trend = CompareWithPreviousAudit(store_path, result, run.inputs);
+  }
 
   // Recorded first: the OSCAL results name the record's leaf in the log.
   evidence_support::Recorder::Recorded recorded;
@@ -131,10 +182,10 @@ int RunAudit(const AuditArguments& args) {
                  "--no-evidence to run without recording\n";
     return 2;
   }
-  bool written = WriteReportFile(out, "report.json", reports::RenderAuditJson(result, coverage, rollups)) &&
+  bool written = WriteReportFile(out, "report.json", reports::RenderAuditJson(report)) &&
                  WriteReportFile(out, "findings.sarif", reports::RenderSarif(result)) &&
                  WriteReportFile(out, "junit.xml", reports::RenderJUnit(result)) &&
-                 WriteReportFile(out, "summary.md", reports::RenderAuditMarkdown(result, coverage, rollups));
+                 WriteReportFile(out, "summary.md", reports::RenderAuditMarkdown(report));
   if (written && run.recorder) {
     reports::OscalOptions oscal;
     oscal.document_uuid = common::NewUuidV4();
@@ -152,7 +203,7 @@ int RunAudit(const AuditArguments& args) {
                  "and --no-evidence recorded none\n";
   }
   if (!written) return 2;
-  PrintAuditSummary(result, coverage, args.out);
+  PrintAuditSummary(report, args.out);
   return result.decision == eval::Decision::kDeny ? 1 : 0;
 }
 

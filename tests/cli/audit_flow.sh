@@ -39,6 +39,17 @@ check verify 0 "$binary" evidence verify
 check show 0 "$binary" evidence show "$run_id"
 contains show_kind "$work/out" "audit"
 
+# A second audit after b-2's firmware was fixed and a-1's certificate broke.
+sed -e 's/id: b-2, zone: cell-b, cert_valid: true, cert_names_device: true, firmware_signed: false/id: b-2, zone: cell-b, cert_valid: true, cert_names_device: true, firmware_signed: true/' \
+    -e 's/id: a-1, zone: cell-a, cert_valid: true/id: a-1, zone: cell-a, cert_valid: false/' \
+    "$root/tests/data/zones/fleet/fleet.yaml" > "$work/fleet2.yaml"
+check audit_again 1 "$binary" audit --policies "$root/tests/data/zones/policies" --input "$work/fleet2.yaml" \
+  --at 2027-01-08T00:00:00Z --out "$work/report-next"
+contains trend_line "$work/err" "since the previous audit (run ${run_id:0:8}, evaluated at 2027-01-01T00:00:00Z): 2 new, 2 fixed, 2 still failing"
+contains trend_json "$work/report-next/report.json" '"previous_run"'
+contains trend_new "$work/report-next/summary.md" "ot/device-identity device/a-1 (fail)"
+contains trend_fixed "$work/report-next/summary.md" "ot/firmware-signed device/b-2 (fail)"
+
 check no_evidence 1 "$binary" "${audit[@]}" --out "$work/report2" --no-evidence
 contains no_oscal_note "$work/err" "no oscal-assessment-results.json"
 [ ! -e "$work/report2/oscal-assessment-results.json" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL oscal without a record"; }
