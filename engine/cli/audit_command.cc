@@ -153,6 +153,7 @@ int RunAudit(const AuditArguments& args) {
   // A fleet audit judges millions of (rule, subject) pairs: passing ones are
   // counted per rule, not listed.
   request.record_passing = false;
+  request.show_progress = true;
   request.no_evidence = args.no_evidence;
   request.evidence = args.evidence;
   request.signing_key = args.signing_key;

@@ -6,6 +6,7 @@
 #include "engine/cli/device_support.h"
 #include "engine/cli/model_support.h"
 #include "engine/cli/privacy_support.h"
+#include "engine/cli/progress_display.h"
 #include "engine/cli/zone_support.h"
 #include "engine/common/uuid.h"
 #include "engine/policy/loader.h"
@@ -75,7 +76,13 @@ int Execute(const Request& request, Run* run) {
   if (!contract_run.providers.empty()) options.providers = &contract_run.providers;
   if (!inputs.OfKind(facts::SubjectKind::kZone).empty()) options.control_ledger = &run->control_ledger;
   std::string internal_error;
-  run->result = eval::Evaluate(loaded, inputs, options, &internal_error);
+  {
+    ProgressDisplay display;
+    if (request.show_progress && display.enabled()) {
+      options.progress = [&display](size_t judged, size_t total) { display.Update(judged, total); };
+    }
+    run->result = eval::Evaluate(loaded, inputs, options, &internal_error);
+  }
   if (!internal_error.empty()) {
     std::cerr << "internal error: " << internal_error << "\n";
     return 3;

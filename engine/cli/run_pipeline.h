@@ -34,6 +34,7 @@ struct Request {
   std::string evidence;
   std::string signing_key;
   nlohmann::json parameters;  // the command line as recorded in the evidence
+  bool show_progress = false;  // a progress line on a terminal (audits of large fleets)
 };
 
 struct Run {

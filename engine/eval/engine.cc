@@ -208,6 +208,8 @@ class Run {
   size_t zones_begin_ = 0;
   std::vector<bool> waiver_expired_;
   std::atomic<size_t> next_{0};
+  std::atomic<size_t> judged_{0};
+  std::mutex progress_mutex_;
   cel::Value now_;
   subjects::ComputedFactCache cache_;
   subjects::BindingOptions binding_;
@@ -484,6 +486,12 @@ void Run::Work(Worker& worker, size_t worker_index, size_t end_of_wave) {
     for (size_t i = begin; i < end; ++i) {
       const Subject& subject = *work_[i].first;
       JudgeSubject(worker, worker_index, subject, work_[i].second, rules_by_kind_[static_cast<size_t>(subject.kind)]);
+    }
+    const size_t judged = judged_.fetch_add(end - begin, std::memory_order_relaxed) + (end - begin);
+    // Once per chunk (64 subjects), serialised: the callback need not be thread-safe.
+    if (options_.progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex_);
+      options_.progress(judged, work_.size());
     }
   }
 }

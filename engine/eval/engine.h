@@ -24,6 +24,7 @@
 // the same bundle and subjects. Never throws.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct EvalOptions {
   // When set, receives how the rules mapped to controls judged every subject
   // that is not a zone, before the zones are judged (zone facts read it).
   ControlLedger* control_ledger = nullptr;
+  // Called now and then with the subjects judged so far and the total, from
+  // one worker thread at a time (never concurrently); for progress displays.
+  std::function<void(size_t judged, size_t total)> progress;
 };
 
 // Judges `subjects` against `bundle`. The bundle must have been loaded with a

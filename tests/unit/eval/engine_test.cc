@@ -193,3 +193,26 @@ TEST(FormatTest, NumbersAndTimes) {
 
 }  // namespace
 }  // namespace stagegate::eval
+
+namespace stagegate::eval {
+namespace {
+
+TEST_F(EngineTest, ProgressReachesEverySubjectOnAnyThreadCount) {
+  Load("deny", "high", 300);
+  for (int jobs : {1, 2}) {
+    size_t best = 0, total = 0, calls = 0;
+    options_.jobs = jobs;
+    options_.progress = [&](size_t judged, size_t all) {
+      best = std::max(best, judged);
+      total = all;
+      ++calls;
+    };
+    Evaluate(*bundle_, inputs_, options_);
+    EXPECT_EQ(total, 300u);
+    EXPECT_EQ(best, 300u) << "jobs " << jobs;
+    EXPECT_GE(calls, 1u);
+  }
+}
+
+}  // namespace
+}  // namespace stagegate::eval
