@@ -10,6 +10,7 @@
 
 #include "engine/common/digest.h"
 #include "engine/common/encoding.h"
+#include "engine/subjects/field_selector.h"
 #include "evaluators/drift/baseline_store.h"
 #include "evaluators/drift/column_drift.h"
 
@@ -62,20 +63,6 @@ std::string ReadWholeFile(const std::string& path, bool* ok) {
   *ok = static_cast<bool>(in);
   if (!in) return {};
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-const nlohmann::json* FindPath(const nlohmann::json& document, std::string_view dotted) {
-  const nlohmann::json* node = &document;
-  while (!dotted.empty()) {
-    const size_t dot = dotted.find('.');
-    const std::string key(dotted.substr(0, dot));
-    if (!node->is_object()) return nullptr;
-    auto it = node->find(key);
-    if (it == node->end()) return nullptr;
-    node = &*it;
-    dotted = dot == std::string_view::npos ? std::string_view() : dotted.substr(dot + 1);
-  }
-  return node;
 }
 
 }  // namespace
@@ -524,15 +511,7 @@ class DeploymentProvider : public subjects::FactProvider {
       if (!entry.selector.is_object()) return ComputedFact::Missing();
       nlohmann::json ids = nlohmann::json::array();
       for (const subjects::Subject* device : state_->devices) {
-        bool matches = true;
-        for (const auto& [field, wanted] : entry.selector.items()) {
-          const nlohmann::json* value = FindPath(device->document, field);
-          if (value == nullptr || *value != wanted) {
-            matches = false;
-            break;
-          }
-        }
-        if (matches) ids.push_back(device->id);
+        if (subjects::MatchesFields(device->document, entry.selector)) ids.push_back(device->id);
       }
       if (fact == "target.devices") return ComputedFact::Of(static_cast<std::int64_t>(ids.size()));
       return ComputedFact::Of(std::move(ids));
@@ -573,7 +552,7 @@ bool ReadDeployment(const subjects::Subject& subject, DeploymentEntry* entry, st
     }
     entry->firmware = std::move(ref);
   }
-  if (const nlohmann::json* selector = FindPath(doc, "target.selector")) {
+  if (const nlohmann::json* selector = subjects::FindField(doc, "target.selector")) {
     if (!selector->is_object()) return fail("'target.selector' must map device fields to values: {site: plant-a}");
     entry->selector = *selector;
   }

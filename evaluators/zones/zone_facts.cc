@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/subjects/field_selector.h"
 #include "evaluators/zones/zone_assessment.h"
 #include "evaluators/zones/zone_document.h"
 
@@ -59,20 +60,6 @@ void RegisterZoneFacts(facts::FactSchema& schema) {
 }
 
 namespace {
-
-const nlohmann::json* FindPath(const nlohmann::json& document, std::string_view dotted) {
-  const nlohmann::json* node = &document;
-  while (!dotted.empty()) {
-    const size_t dot = dotted.find('.');
-    const std::string key(dotted.substr(0, dot));
-    if (!node->is_object()) return nullptr;
-    auto it = node->find(key);
-    if (it == node->end()) return nullptr;
-    node = &*it;
-    dotted = dot == std::string_view::npos ? std::string_view() : dotted.substr(dot + 1);
-  }
-  return node;
-}
 
 std::string Where(const Subject& subject) {
   return fmt::format("{}:{}: zone '{}'", subject.location.file, subject.location.line, subject.id);
@@ -188,17 +175,11 @@ bool ResolveMembers(const ZoneDocument& zone, const subjects::SubjectSet& subjec
     return true;
   }
   for (const Subject* device : subjects.OfKind(SubjectKind::kDevice)) {
-    bool match = true;
+    bool match = false;
     if (zone.device_selector.is_object()) {
-      for (const auto& [field, wanted] : zone.device_selector.items()) {
-        const nlohmann::json* value = FindPath(device->document, field);
-        if (value == nullptr || *value != wanted) {
-          match = false;
-          break;
-        }
-      }
+      match = subjects::MatchesFields(device->document, zone.device_selector);
     } else {
-      const nlohmann::json* value = FindPath(device->document, "zone");
+      const nlohmann::json* value = subjects::FindField(device->document, "zone");
       match = value != nullptr && value->is_string() && value->get_ref<const std::string&>() == subject.id;
     }
     if (match) members->push_back(device);
