@@ -23,18 +23,8 @@
 namespace stagegate::cli {
 namespace {
 
-struct AuditArguments {
-  std::string policies;
-  std::string revision;
-  std::vector<std::string> inputs;
-  fleet_support::FleetArguments fleet;
+struct AuditArguments : run_pipeline::CommonArguments {
   std::string out;
-  std::string at;
-  std::string fail_on = "low";
-  int jobs = 0;
-  std::string evidence;
-  std::string signing_key;
-  bool no_evidence = false;
 };
 
 // Writes `content` to DIR/name through a temporary file renamed into place,
@@ -120,17 +110,15 @@ void PrintAuditSummary(const reports::AuditReport& report, const std::string& ou
 }
 
 int RunAudit(const AuditArguments& args) {
-  std::optional<eval::Severity> fail_on = policy::ParseSeverity(args.fail_on);
-  if (!fail_on) {
-    std::cerr << "error: --fail-on " << args.fail_on << ": unknown severity; use info, low, medium, high or critical\n";
-    return 2;
-  }
-  if (args.jobs < 0) {
-    std::cerr << "error: --jobs " << args.jobs << ": must be 0 (all cores) or a positive number of threads\n";
-    return 2;
-  }
-  std::optional<std::chrono::sys_seconds> at = authoring::ParseAt(args.at);
-  if (!at) return 2;
+  run_pipeline::Request request;
+  request.command = "audit";
+  request.stage = policy::Stage::kAudit;
+  if (!run_pipeline::FillRequest(args, &request)) return 2;
+  request.parameters["out"] = args.out;
+  // A fleet audit judges millions of (rule, subject) pairs: passing ones are
+  // counted per rule, not listed.
+  request.record_passing = false;
+  request.show_progress = true;
   const std::filesystem::path out(args.out);
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
@@ -140,29 +128,6 @@ int RunAudit(const AuditArguments& args) {
     return 2;
   }
 
-  run_pipeline::Request request;
-  request.command = "audit";
-  request.stage = policy::Stage::kAudit;
-  request.policies = args.policies;
-  request.revision = args.revision;
-  request.inputs = args.inputs;
-  request.fleet = args.fleet;
-  request.at = *at;
-  request.fail_on = *fail_on;
-  request.jobs = args.jobs;
-  // A fleet audit judges millions of (rule, subject) pairs: passing ones are
-  // counted per rule, not listed.
-  request.record_passing = false;
-  request.show_progress = true;
-  request.no_evidence = args.no_evidence;
-  request.evidence = args.evidence;
-  request.signing_key = args.signing_key;
-  request.parameters = {{"policies", args.policies}, {"rev", args.revision}, {"inputs", args.inputs},
-                        {"out", args.out},           {"at", args.at},       {"failOn", args.fail_on},
-                        {"stage", "audit"},          {"jobs", args.jobs}};
-  if (!args.fleet.store.empty()) request.parameters["store"] = args.fleet.store;
-  if (!args.fleet.inventory.empty()) request.parameters["inventory"] = args.fleet.inventory;
-  if (!args.fleet.store.empty()) request.parameters["window"] = args.fleet.window;
   run_pipeline::Run run;
   if (const int code = run_pipeline::Execute(request, &run); code != 0) return code;
   const eval::RunResult& result = run.result;

@@ -24,19 +24,9 @@ namespace {
 // Failures listed in the summary; the outputs hold all of them.
 constexpr size_t kSummaryFailures = 10;
 
-struct GateArguments {
-  std::string policies;
-  std::string revision;
-  std::vector<std::string> inputs;
+struct GateArguments : run_pipeline::CommonArguments {
   std::string formats = "json";
   std::string out;
-  std::string at;
-  std::string fail_on = "low";
-  int jobs = 0;
-  std::string evidence;
-  std::string signing_key;
-  bool no_evidence = false;
-  fleet_support::FleetArguments fleet;
 };
 
 struct OutputFile {
@@ -120,37 +110,12 @@ void PrintSummary(const eval::RunResult& result) {
 int RunGate(const GateArguments& args) {
   std::vector<OutputFile> outputs;
   if (!ParseFormats(args.formats, &outputs)) return 2;
-  std::optional<eval::Severity> fail_on = policy::ParseSeverity(args.fail_on);
-  if (!fail_on) {
-    std::cerr << "error: --fail-on " << args.fail_on << ": unknown severity; use info, low, medium, high or critical\n";
-    return 2;
-  }
-  if (args.jobs < 0) {
-    std::cerr << "error: --jobs " << args.jobs << ": must be 0 (all cores) or a positive number of threads\n";
-    return 2;
-  }
-  std::optional<std::chrono::sys_seconds> at = authoring::ParseAt(args.at);
-  if (!at) return 2;
-
   run_pipeline::Request request;
   request.command = "gate";
   request.stage = policy::Stage::kGate;
-  request.policies = args.policies;
-  request.revision = args.revision;
-  request.inputs = args.inputs;
-  request.fleet = args.fleet;
-  request.at = *at;
-  request.fail_on = *fail_on;
-  request.jobs = args.jobs;
-  request.no_evidence = args.no_evidence;
-  request.evidence = args.evidence;
-  request.signing_key = args.signing_key;
-  request.parameters = {{"policies", args.policies}, {"rev", args.revision}, {"inputs", args.inputs},
-                        {"formats", args.formats},   {"out", args.out},      {"at", args.at},
-                        {"failOn", args.fail_on},    {"stage", "gate"},      {"jobs", args.jobs}};
-  if (!args.fleet.store.empty()) request.parameters["store"] = args.fleet.store;
-  if (!args.fleet.inventory.empty()) request.parameters["inventory"] = args.fleet.inventory;
-  if (!args.fleet.store.empty()) request.parameters["window"] = args.fleet.window;
+  if (!run_pipeline::FillRequest(args, &request)) return 2;
+  request.parameters["formats"] = args.formats;
+  request.parameters["out"] = args.out;
   run_pipeline::Run run;
   if (const int code = run_pipeline::Execute(request, &run); code != 0) return code;
   const eval::RunResult& result = run.result;

@@ -14,6 +14,37 @@
 
 namespace stagegate::cli::run_pipeline {
 
+bool FillRequest(const CommonArguments& args, Request* request) {
+  std::optional<eval::Severity> fail_on = policy::ParseSeverity(args.fail_on);
+  if (!fail_on) {
+    std::cerr << "error: --fail-on " << args.fail_on << ": unknown severity; use info, low, medium, high or critical\n";
+    return false;
+  }
+  if (args.jobs < 0) {
+    std::cerr << "error: --jobs " << args.jobs << ": must be 0 (all cores) or a positive number of threads\n";
+    return false;
+  }
+  std::optional<std::chrono::sys_seconds> at = authoring::ParseAt(args.at);
+  if (!at) return false;
+  request->policies = args.policies;
+  request->revision = args.revision;
+  request->inputs = args.inputs;
+  request->fleet = args.fleet;
+  request->at = *at;
+  request->fail_on = *fail_on;
+  request->jobs = args.jobs;
+  request->no_evidence = args.no_evidence;
+  request->evidence = args.evidence;
+  request->signing_key = args.signing_key;
+  request->parameters = {{"policies", args.policies}, {"rev", args.revision},      {"inputs", args.inputs},
+                         {"at", args.at},             {"failOn", args.fail_on},    {"stage", request->command},
+                         {"jobs", args.jobs}};
+  if (!args.fleet.store.empty()) request->parameters["store"] = args.fleet.store;
+  if (!args.fleet.inventory.empty()) request->parameters["inventory"] = args.fleet.inventory;
+  if (!args.fleet.store.empty()) request->parameters["window"] = args.fleet.window;
+  return true;
+}
+
 int Execute(const Request& request, Run* run) {
   if (request.inputs.empty() && request.fleet.store.empty() && request.fleet.inventory.empty()) {
     std::cerr << "error: nothing to judge: give --input documents, or a fleet with --store and --inventory\n";

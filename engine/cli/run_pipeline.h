@@ -37,6 +37,26 @@ struct Request {
   bool show_progress = false;  // a progress line on a terminal (audits of large fleets)
 };
 
+// The options `gate` and `audit` share, as written on the command line.
+struct CommonArguments {
+  std::string policies;
+  std::string revision;
+  std::vector<std::string> inputs;
+  fleet_support::FleetArguments fleet;
+  std::string at;
+  std::string fail_on = "low";
+  int jobs = 0;
+  std::string evidence;
+  std::string signing_key;
+  bool no_evidence = false;
+};
+
+// Checks --fail-on, --jobs and --at, and fills `request` from `args` (its
+// `command` and `stage` already set), with the command line recorded in the
+// evidence; commands add their own options to `request->parameters`. False
+// after printing the error.
+bool FillRequest(const CommonArguments& args, Request* request);
+
 struct Run {
   bundle::Bundle bundle;
   fleet_support::ContractRun contract_run;
