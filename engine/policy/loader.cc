@@ -1,3 +1,4 @@
+#include "engine/cel/bindings/yaml_documents.h"
 #include "engine/cel/bindings/yaml_limits.h"
 #include "engine/policy/loader.h"
 
@@ -862,7 +863,7 @@ void Loader::ReadFile(const File& file) {
     return;
   }
   try {
-    documents = YAML::LoadAll(file.content);
+    documents = cel::LoadYamlDocuments(file.content);
   } catch (const YAML::Exception& e) {
     Report("SG001", file, e.mark.is_null() ? 1 : e.mark.line + 1, e.mark.is_null() ? 1 : e.mark.column + 1,
            fmt::format("YAML syntax error: {}; check brackets, quotes and indentation at or before this point", e.msg));

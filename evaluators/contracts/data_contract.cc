@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "engine/cel/bindings/yaml_documents.h"
 #include "engine/cel/bindings/yaml_limits.h"
 
 namespace stagegate::contracts {
@@ -335,7 +336,7 @@ class Reader {
     if (cel::FindNulByte(file_.content) || cel::FindLeadingComma(file_.content)) return;
     std::vector<YAML::Node> documents;
     try {
-      documents = YAML::LoadAll(file_.content);
+      documents = cel::LoadYamlDocuments(file_.content);
     } catch (const YAML::Exception&) {
       return;  // the policy loader reports YAML syntax errors with their position
     }

@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "engine/cel/bindings/json_value.h"
+#include "engine/cel/bindings/yaml_documents.h"
 #include "engine/cel/bindings/yaml_limits.h"
 #include "engine/cel/cel.h"
 #include "engine/common/digest.h"
@@ -151,7 +152,7 @@ void LoadStructuredInventory(const std::string& path, const std::string& content
   }
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(content);
+    documents = cel::LoadYamlDocuments(content);
   } catch (const YAML::Exception& e) {
     errors->push_back(fmt::format("{}:{}: YAML syntax error: {}", path, e.mark.is_null() ? 1 : e.mark.line + 1,
                                   e.msg));

@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <yaml-cpp/yaml.h>
 
+#include "engine/cel/bindings/yaml_documents.h"
 #include "engine/cel/bindings/yaml_limits.h"
 
 namespace stagegate::devices {
@@ -79,7 +80,7 @@ class Reader {
     if (cel::FindNulByte(text) || cel::FindLeadingComma(text)) return;  // the policy loader reports these
     std::vector<YAML::Node> documents;
     try {
-      documents = YAML::LoadAll(text);
+      documents = cel::LoadYamlDocuments(text);
     } catch (const YAML::Exception&) {
       return;  // the policy loader reports syntax errors with their position
     }

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <yaml-cpp/yaml.h>
 
+#include "engine/cel/bindings/yaml_documents.h"
 #include "engine/cel/bindings/yaml_limits.h"
 
 namespace stagegate::models {
@@ -106,7 +107,7 @@ class DocumentReader {
     if (cel::FindNulByte(text) || cel::FindLeadingComma(text)) return;  // the policy loader reports these
     std::vector<YAML::Node> documents;
     try {
-      documents = YAML::LoadAll(text);
+      documents = cel::LoadYamlDocuments(text);
     } catch (const YAML::Exception&) {
       return;  // the policy loader reports syntax errors with their position
     }

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "engine/cel/bindings/yaml_documents.h"
+#include "engine/cel/bindings/yaml_limits.h"
 #include "evaluators/privacy/dataflow.h"
 
 namespace stagegate::privacy {
@@ -119,10 +121,12 @@ FieldSamples ReadContractExamples(const bundle::Bundle& bundle) {
   FieldSamples out;
   for (const bundle::BundleFile& file : bundle.files) {
     if (file.content.find("DataContract") == std::string::npos) continue;
+    if (cel::FindNulByte(file.content)) continue;  // the contract loader reports it
     std::vector<YAML::Node> documents;
     try {
-      documents = YAML::LoadAll(file.content);
+      documents = cel::LoadYamlDocuments(file.content);
       for (const YAML::Node& root : documents) {
+        if (!cel::YamlWithinBudget(root)) continue;
         if (!root.IsMap() || !root["kind"] || !root["kind"].IsScalar() || root["kind"].Scalar() != "DataContract") {
           continue;
         }

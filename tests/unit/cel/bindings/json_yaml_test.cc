@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/cel/bindings/yaml_documents.h"
 #include "engine/cel/cel.h"
 
 namespace stagegate::cel {
@@ -151,6 +152,34 @@ TEST(YamlToJsonTest, RefusesACommaLineAfterATopLevelList) {
   EXPECT_EQ(out[0][1], "b");
   EXPECT_TRUE(YamlToJson("- \"a\n,b\"\n- 'it''s\n,c'\n", &out, &error)) << error;
   EXPECT_EQ(out[0], "a ,b");
+}
+
+// Regression (found by the contracts fuzz target in CI): a tag followed by a
+// comma ("!ry, in the ...") left yaml-cpp's LoadAll looping; every input
+// whose document parse consumes nothing must be a syntax error with a
+// position instead.
+TEST(LoadYamlDocumentsTest, RefusesInputsYamlCppWouldNeverFinish) {
+  for (const char* text : {"!ry, in the Open Data\n# c\napiVersion: v3\n", "!a,", "!, b", ",\n", "- a\n,b",
+                           "a: 1\n---\n!t ,\n"}) {
+    try {
+      (void)LoadYamlDocuments(text);
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const YAML::ParserException& e) {
+      EXPECT_FALSE(e.mark.is_null()) << text;
+      EXPECT_NE(e.msg.find("','"), std::string::npos) << e.msg;
+    }
+  }
+}
+
+TEST(LoadYamlDocumentsTest, ReadsEveryDocumentLikeLoadAll) {
+  const std::vector<YAML::Node> documents = LoadYamlDocuments("a: 1\n---\nb: [x, y]\n---\n!tag c\n");
+  ASSERT_EQ(documents.size(), 3u);
+  EXPECT_EQ(documents[0]["a"].as<int>(), 1);
+  EXPECT_EQ(documents[1]["b"][1].Scalar(), "y");
+  EXPECT_EQ(documents[2].Tag(), "!tag");
+  EXPECT_EQ(documents[1].Mark().line, 2);
+  EXPECT_TRUE(LoadYamlDocuments("").empty());
+  EXPECT_THROW((void)LoadYamlDocuments("a: [1, 2\nb: 3\n"), YAML::ParserException);
 }
 
 }  // namespace
