@@ -4,6 +4,7 @@
 // clock, no environment), so outputs can be diffed and golden-tested. The
 // formats are described in docs/formats/decision.md.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,14 @@ struct AuditReport {
   std::vector<eval::FrameworkCoverage> coverage;
   eval::Rollups rollups;
   std::optional<eval::AuditTrend> trend;  // none for the first audit of a log
+  // Where the run is recorded; none with --no-evidence.
+  struct EvidenceRef {
+    std::string run_id;
+    uint64_t sequence = 0;
+    std::string leaf_hash_hex;
+    std::string store_path;
+  };
+  std::optional<EvidenceRef> evidence;
 };
 
 // Renders the audit report as JSON, schema "stagegate.audit/v1": the decision
@@ -50,5 +59,12 @@ std::string RenderAuditJson(const AuditReport& report);
 // the worst offenders, the roll-ups and the framework coverage (a table per
 // framework of the controls some rule covers, and those none covers).
 std::string RenderAuditMarkdown(const AuditReport& report);
+
+// Renders report.html: one self-contained file (no scripts, fonts, images or
+// network; inline CSS and SVG charts made here) for readers who do not read
+// JSON: decision and headline numbers, changes since the last audit,
+// framework coverage, findings by control, worst offenders and roll-ups,
+// waivers, and the evidence block with how to verify it.
+std::string RenderAuditHtml(const AuditReport& report);
 
 }  // namespace stagegate::reports

@@ -148,7 +148,13 @@ int RunAudit(const AuditArguments& args) {
                  "--no-evidence to run without recording\n";
     return 2;
   }
+  if (run.recorder) {
+    const std::string store_path = args.evidence.empty() ? evidence_support::DefaultStorePath() : args.evidence;
+    report.evidence = reports::AuditReport::EvidenceRef{recorded.run_id, recorded.sequence, recorded.leaf_hash_hex,
+                                                        store_path};
+  }
   bool written = WriteReportFile(out, "report.json", reports::RenderAuditJson(report)) &&
+                 WriteReportFile(out, "report.html", reports::RenderAuditHtml(report)) &&
                  WriteReportFile(out, "findings.sarif", reports::RenderSarif(result)) &&
                  WriteReportFile(out, "junit.xml", reports::RenderJUnit(result)) &&
                  WriteReportFile(out, "summary.md", reports::RenderAuditMarkdown(report));

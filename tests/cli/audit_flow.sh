@@ -15,7 +15,7 @@ check audit 1 "$binary" "${audit[@]}" --out "$work/report"
 contains audit_decision "$work/err" "audit: DENY (fail-on low, evaluated at 2027-01-01T00:00:00Z)"
 contains audit_coverage_line "$work/err" "iec62443-3-3: 7 controls: 2 satisfied, 4 not satisfied, 0 partially (waived), 1 no evidence (1 with no rule)"
 contains audit_recorded "$work/err" "recorded in $STAGEGATE_EVIDENCE at position 0"
-for file in report.json findings.sarif junit.xml summary.md oscal-assessment-results.json; do
+for file in report.json report.html findings.sarif junit.xml summary.md oscal-assessment-results.json; do
   [ -s "$work/report/$file" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL missing $file"; }
 done
 [ -z "$(ls -A "$work/report" | grep '\.tmp$')" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL temporary files left"; }
@@ -28,6 +28,10 @@ contains summary_coverage "$work/report/summary.md" "### Framework coverage"
 contains summary_offenders "$work/report/summary.md" "### Worst offenders"
 contains report_rollups "$work/report/report.json" "\"worst_offenders\""
 contains summary_gaps "$work/report/summary.md" "No rule covers 1 of 7 controls: SR-3.3-RE-1"
+contains html_decision "$work/report/report.html" '<span class="badge deny">DENY</span>'
+contains html_chart "$work/report/report.html" '<svg role="img"'
+contains html_verify "$work/report/report.html" "stagegate evidence prove"
+lacks html_no_script "$work/report/report.html" "<script"
 contains oscal_version "$work/report/oscal-assessment-results.json" '"oscal-version": "1.0.4"'
 run_id=$(sed -nE 's/.*run ([0-9a-f-]{36}) recorded.*/\1/p' "$work/err")
 contains oscal_names_run "$work/report/oscal-assessment-results.json" "$run_id"

@@ -1,0 +1,95 @@
+// The audit renderers: report.json's coverage, roll-ups and trend, and the
+// self-contained report.html.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/reports.h"
+#include "tests/unit/reports/sample_runs.h"
+
+namespace stagegate::reports {
+namespace {
+
+AuditReport Sample(const eval::RunResult& run) {
+  AuditReport report;
+  report.result = &run;
+  eval::FrameworkCoverage framework;
+  framework.id = "iec62443-3-3";
+  framework.title = "IEC 62443-3-3";
+  eval::ControlCoverage met;
+  met.id = "SR-3.4";
+  met.title = "Software <and> information integrity";
+  met.rules = {"p/r"};
+  met.counts.pass = 4;
+  met.status = eval::ControlStatus::kSatisfied;
+  eval::ControlCoverage gap;
+  gap.id = "SR-1.1";
+  framework.controls = {met, gap};
+  framework.satisfied = 1;
+  framework.no_evidence = 1;
+  framework.gaps = 1;
+  report.coverage = {framework};
+  eval::Rollup site;
+  site.dimension = "site";
+  site.groups = {{"plant-a", 10, 2, 3, 0, 1}};
+  report.rollups.dimensions = {site};
+  report.rollups.worst = {{"device", "dev-7", 3, 0, 1, 2, 0, {"p/r"}}};
+  eval::AuditTrend trend;
+  trend.previous_run_id = "11111111-2222-4333-8444-555555555555";
+  trend.new_findings = {{"p/r", "device", "dev-7", "fail"}};
+  trend.still_failing = 2;
+  report.trend = trend;
+  report.evidence = AuditReport::EvidenceRef{"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", 4, std::string(64, 'a'), "log.db"};
+  return report;
+}
+
+TEST(AuditReportTest, JsonCarriesCoverageRollupsAndTrend) {
+  const eval::RunResult run = testing::FullRun();
+  const nlohmann::json j = nlohmann::json::parse(RenderAuditJson(Sample(run)));
+  EXPECT_EQ(j["schemaVersion"], "stagegate.audit/v1");
+  EXPECT_EQ(j["decision"]["schemaVersion"], "stagegate.decision/v1");
+  EXPECT_EQ(j["coverage"][0]["summary"]["gaps"], 1);
+  EXPECT_EQ(j["coverage"][0]["controls"][0]["status"], "satisfied");
+  EXPECT_EQ(j["coverage"][0]["controls"][1]["gap"], true);
+  EXPECT_EQ(j["rollups"]["dimensions"][0]["groups"][0]["value"], "plant-a");
+  EXPECT_EQ(j["rollups"]["worst_offenders"][0]["subject"]["id"], "dev-7");
+  EXPECT_EQ(j["trend"]["still_failing"], 2);
+  AuditReport first = Sample(run);
+  first.trend.reset();
+  EXPECT_TRUE(nlohmann::json::parse(RenderAuditJson(first))["trend"].is_null());
+}
+
+TEST(AuditReportTest, HtmlIsSelfContainedAndEscaped) {
+  const eval::RunResult run = testing::FullRun();
+  const std::string html = RenderAuditHtml(Sample(run));
+  EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+  // Nothing is fetched: no scripts, links, images, or URLs but SVG's namespace.
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  std::string without_namespace = html;
+  for (size_t at; (at = without_namespace.find("http://www.w3.org/2000/svg")) != std::string::npos;) {
+    without_namespace.erase(at, 26);
+  }
+  EXPECT_EQ(without_namespace.find("http"), std::string::npos);
+  EXPECT_NE(html.find("default-src 'none'"), std::string::npos);
+  // Charts, the decision, the sections, escaped text.
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("DENY"), std::string::npos);
+  EXPECT_NE(html.find("Software &lt;and&gt; information integrity"), std::string::npos);
+  EXPECT_EQ(html.find("Software <and>"), std::string::npos);
+  for (const char* section : {"Since the previous audit", "Framework coverage", "Findings by control",
+                              "Worst offenders", "Findings by site", "Evidence"}) {
+    EXPECT_NE(html.find(section), std::string::npos) << section;
+  }
+  EXPECT_NE(html.find("stagegate evidence prove aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"), std::string::npos);
+  // Without a record the evidence block says so.
+  AuditReport unrecorded = Sample(run);
+  unrecorded.evidence.reset();
+  EXPECT_NE(RenderAuditHtml(unrecorded).find("not recorded in an evidence log"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stagegate::reports
