@@ -73,7 +73,9 @@ TEST(AuditReportTest, HtmlIsSelfContainedAndEscaped) {
   for (size_t at; (at = without_namespace.find("http://www.w3.org/2000/svg")) != std::string::npos;) {
     without_namespace.erase(at, 26);
   }
-  EXPECT_EQ(without_namespace.find("http"), std::string::npos);
+  EXPECT_EQ(without_namespace.find("http://"), std::string::npos);
+  EXPECT_EQ(without_namespace.find("https://"), std::string::npos);
+  EXPECT_EQ(without_namespace.find("url("), std::string::npos);
   EXPECT_NE(html.find("default-src 'none'"), std::string::npos);
   // Charts, the decision, the sections, escaped text.
   EXPECT_NE(html.find("<svg"), std::string::npos);
