@@ -53,6 +53,7 @@ th{background:#eef0f4} td.n{text-align:right;font-variant-numeric:tabular-nums}
 .s-satisfied{color:#067647} .s-not_satisfied{color:#b42318;font-weight:600} .s-partial{color:#b54708} .s-no_evidence{color:#667085}
 .muted{color:#667085} code{font-size:13px;background:#eef0f4;padding:1px 4px;border-radius:3px;word-break:break-all}
 details{margin:6px 0} summary{cursor:pointer}
+@page{size:A4;margin:14mm}
 @media print{body{background:#fff} main{max-width:none;padding:0} details{display:block} .card{break-inside:avoid} table{break-inside:auto} tr{break-inside:avoid}}
 )css";
 
