@@ -169,7 +169,7 @@ void LoadStructuredInventory(const std::string& path, const std::string& content
     for (const YAML::Node& item : items) {
       nlohmann::json document;
       std::string error;
-      if (!cel::YamlToJson(YAML::Dump(item), &document, &error)) {
+      if (!cel::YamlNodeToJson(item, &document, &error)) {
         errors->push_back(fmt::format("{}:{}: {}", path, item.Mark().line + 1, error));
         continue;
       }

@@ -382,11 +382,21 @@ bool SimulateFleet(const SimulatorOptions& o, const std::string& out_dir, Simula
     Output out;
     if (!out.Open(dir / "devices.yaml", error)) return false;
     for (const Device& dev : devices) {
-      fmt::format_to(std::back_inserter(out.buffer),
-                     "{}kind: device\nid: {}\nsite: {}\nzone: {}\nclass: {}\nfirmware: \"{}\"\n"
-                     "labels: {{line: {}, criticality: {}}}\nsensors: [{}]\n",
-                     &dev == &devices.front() ? "" : "---\n", dev.id, dev.site, dev.zone, dev.device_class,
-                     dev.firmware, dev.line, dev.criticality, fmt::join(o.sensors, ", "));
+      std::string extra;
+      if (o.record_fields) {
+        try {
+          extra = o.record_fields(SimulatedDevice{dev.id, dev.site, dev.zone, dev.device_class, dev.firmware});
+        } catch (const std::exception& e) {
+          *error = fmt::format("device {}: {}", dev.id, e.what());
+          return false;
+        }
+      }
+      const bool firmware_given = extra.rfind("firmware:", 0) == 0 || extra.find("\nfirmware:") != std::string::npos;
+      fmt::format_to(std::back_inserter(out.buffer), "{}kind: device\nid: {}\nsite: {}\nzone: {}\nclass: {}\n",
+                     &dev == &devices.front() ? "" : "---\n", dev.id, dev.site, dev.zone, dev.device_class);
+      if (!firmware_given) fmt::format_to(std::back_inserter(out.buffer), "firmware: \"{}\"\n", dev.firmware);
+      fmt::format_to(std::back_inserter(out.buffer), "labels: {{line: {}, criticality: {}}}\nsensors: [{}]\n{}",
+                     dev.line, dev.criticality, fmt::join(o.sensors, ", "), extra);
     }
     if (!out.Close(error)) return false;
     summary->files.push_back("devices.yaml");

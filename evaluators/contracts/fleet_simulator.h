@@ -8,6 +8,7 @@
 // distributions (the standard ones differ between library implementations).
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ inline constexpr const char* kSensorTypes[] = {"temperature", "vibration", "pres
 // The value sentinel devices send when a reading failed.
 inline constexpr double kSimulatedSentinel = -999;
 
+// A device as the simulator planned it, for record_fields below.
+struct SimulatedDevice {
+  std::string id, site, zone, device_class, firmware;
+};
+
 struct SimulatorOptions {
   uint64_t seed = 1;
   int devices = 10;
@@ -35,6 +41,11 @@ struct SimulatorOptions {
   bool write_wide = false;            // telemetry_wide.csv: ts,device_id,received_at,<sensor>...
   bool epoch_ms = false;              // timestamps as epoch milliseconds instead of RFC 3339
   bool write_received = true;         // the received_at column (receive latency, clock skew)
+  // When set, called once per device in order: YAML lines appended to its
+  // inventory record (`stagegate simulate --trust`). Lines that give
+  // `firmware` replace the record's firmware version string. May throw
+  // std::exception; the message becomes SimulateFleet's error.
+  std::function<std::string(const SimulatedDevice&)> record_fields;
 };
 
 struct SimulationSummary {

@@ -9,6 +9,10 @@
 
 #include "engine/cel/common/value.h"
 
+namespace YAML {
+class Node;
+}  // namespace YAML
+
 namespace stagegate::cel {
 
 // Returns a value that refers to `document` (borrowed: the document must
@@ -35,5 +39,10 @@ bool JsonWithinDepth(const nlohmann::json& document, size_t max_depth = kMaxDocu
 // Parses YAML text into JSON (so that YAML inputs bind like JSON ones).
 // On a syntax error returns false with `error` set to "line L, column C: reason".
 bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* error);
+
+// Converts one parsed YAML node the same way, keeping quoted scalars strings
+// ("1.2" stays "1.2"). Returns false with `error` set when the node expands
+// beyond the YAML budget (yaml_limits.h).
+bool YamlNodeToJson(const YAML::Node& node, nlohmann::json* out, std::string* error);
 
 }  // namespace stagegate::cel

@@ -115,6 +115,19 @@ Json Convert(const YAML::Node& node) {
 
 }  // namespace
 
+bool YamlNodeToJson(const YAML::Node& node, nlohmann::json* out, std::string* error) {
+  if (!YamlWithinBudget(node)) {
+    if (error != nullptr) {
+      *error = "the document expands to more than " + std::to_string(kMaxYamlValues) +
+               " values (nested YAML aliases?) or nests deeper than " + std::to_string(kMaxYamlDepth) +
+               " levels; write the values out or split the document";
+    }
+    return false;
+  }
+  *out = Convert(node);
+  return true;
+}
+
 bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* error) {
   try {
     if (std::optional<std::pair<int, int>> nul = FindNulByte(yaml_text)) {
