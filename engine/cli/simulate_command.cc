@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "evaluators/contracts/fleet_simulator.h"
+#include "evaluators/devices/trust_simulator.h"
 
 namespace stagegate::cli {
 namespace {
@@ -24,6 +25,8 @@ struct SimulateArguments {
   std::string layout = "long";
   std::string time_format = "rfc3339";
   bool no_received = false;
+  bool trust = false;
+  double trust_faulty_share = 0.1;
 };
 
 std::vector<std::string> SplitList(const std::string& text) {
@@ -59,8 +62,32 @@ int RunSimulate(const SimulateArguments& args) {
   options.epoch_ms = args.time_format == "epoch-ms";
   options.write_received = !args.no_received;
   std::string error;
+  if (!contracts::ValidateSimulatorOptions(options, &error)) {
+    std::cerr << "error: " << error << "\n";
+    return 2;
+  }
+  std::unique_ptr<devices::TrustSimulator> trust;
+  if (args.trust) {
+    if (!(args.trust_faulty_share >= 0 && args.trust_faulty_share <= 1)) {
+      std::cerr << "error: --trust-faulty-share " << args.trust_faulty_share << ": give a share from 0 to 1\n";
+      return 2;
+    }
+    devices::TrustSimulatorOptions trust_options;
+    trust_options.seed = args.seed;
+    trust_options.faulty_share = args.trust_faulty_share;
+    // The artefacts are made for the end of the telemetry: an audit at that time sees them as a fleet would.
+    trust_options.now_s = options.start_us / 1'000'000 + static_cast<int64_t>(args.days * 86400);
+    trust = devices::TrustSimulator::Create(trust_options, args.out, &error);
+    if (!trust) {
+      std::cerr << "error: " << error << "\n";
+      return 2;
+    }
+    options.record_fields = [&trust](const contracts::SimulatedDevice& device) {
+      return trust->RecordFields({device.id, device.site, device.zone, device.firmware});
+    };
+  }
   contracts::SimulationSummary summary;
-  if (!contracts::SimulateFleet(options, args.out, &summary, &error)) {
+  if (!contracts::SimulateFleet(options, args.out, &summary, &error) || (trust && !trust->Finish(&error))) {
     std::cerr << "error: " << error << "\n";
     return 2;
   }
@@ -74,6 +101,15 @@ int RunSimulate(const SimulateArguments& args) {
                            ? fmt::format("{} rows, long layout", summary.rows_long)
                            : fmt::format("{} rows, wide layout", summary.rows_wide);
     std::cout << fmt::format("  {}/{}: {}\n", args.out, file, what);
+  }
+  if (trust) {
+    std::cout << fmt::format(
+        "  {0}/pki, {0}/attest, {0}/fw, {0}/broker: device certificates, attestation reports, firmware images, ACLs\n"
+        "  {0}/trust.yaml: TrustAnchors (root, CRL), KeySet, FirmwareMeasurements, VulnerabilityList for the policy "
+        "repository\n"
+        "  {0}/zones.yaml: IEC 62443 zones of the fleet\n"
+        "  {0}/trust-faults.json: ground truth of the {1} injected trust faults\n",
+        args.out, trust->faults());
   }
   return 0;
 }
@@ -102,6 +138,12 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"rfc3339", "epoch-ms"}))
       ->capture_default_str();
   cmd->add_flag("--no-received", args->no_received, "Leave out the received_at column");
+  cmd->add_flag("--trust", args->trust,
+                "Also make the devices' trust artefacts (a real PKI, signed firmware, attestation reports, MQTT ACLs), "
+                "trust.yaml for the policy repository and zones.yaml");
+  cmd->add_option("--trust-faulty-share", args->trust_faulty_share,
+                  "With --trust: share of devices that get one trust fault (0 to 1)")
+      ->capture_default_str();
   cmd->footer(R"(Example:
   stagegate simulate --out fleet --seed 7 --devices 20 --days 1
   stagegate ingest --store fleet.db fleet/telemetry.csv)");
