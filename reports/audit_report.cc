@@ -129,6 +129,7 @@ std::string RenderAuditJson(const AuditReport& report) {
   j["coverage"] = std::move(frameworks);
   j["rollups"] = RollupsJson(rollups);
   j["trend"] = report.trend ? TrendJson(*report.trend) : Json();
+  j["panels"] = FleetPanelsJson(report.panels);
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

@@ -53,6 +53,8 @@ th{background:#eef0f4} td.n{text-align:right;font-variant-numeric:tabular-nums}
 .s-satisfied{color:#067647} .s-not_satisfied{color:#b42318;font-weight:600} .s-partial{color:#b54708} .s-no_evidence{color:#667085}
 .muted{color:#667085} code{font-size:13px;background:#eef0f4;padding:1px 4px;border-radius:3px;word-break:break-all}
 details{margin:6px 0} summary{cursor:pointer}
+td.gap{background:#fee4e2;color:#912018;font-weight:600} td.met{background:#ecfdf3}
+table.heat td.n{min-width:56px}
 @page{size:A4;margin:14mm}
 @media print{body{background:#fff} main{max-width:none;padding:0} details{display:block} .card{break-inside:avoid} table{break-inside:auto} tr{break-inside:avoid}}
 )css";
@@ -249,6 +251,104 @@ void Trend(const AuditReport& report, std::string& out) {
   list("Fixed", t.fixed);
 }
 
+// IEC 62443: per zone, the target and achieved security level of each
+// foundational requirement; a cell is red when the achieved level is below
+// the target.
+void ZoneLevels(const AuditReport& report, std::string& out) {
+  const std::vector<FleetPanels::ZoneLevels>& zones = report.panels.zones;
+  if (zones.empty()) return;
+  out += "<h2>IEC 62443 zones: target and achieved security levels</h2>"
+         "<p class=\"muted\">Each cell: SL-T / SL-A of the foundational requirement. The achieved level counts a "
+         "requirement only when every member device passes a rule mapped to it; a requirement no rule checks caps it "
+         "(the zone rules' findings say which).</p><table><tr><th>Zone</th>";
+  static constexpr const char* kFrNames[] = {"FR1 identification", "FR2 use control", "FR3 integrity",
+                                             "FR4 confidentiality", "FR5 data flow", "FR6 response",
+                                             "FR7 availability"};
+  for (const char* name : kFrNames) out += fmt::format("<th>{}</th>", name);
+  out += "</tr>";
+  for (size_t i = 0; i < zones.size() && i < kMaxRows; ++i) {
+    out += fmt::format("<tr><td>{}</td>", Esc(zones[i].zone));
+    for (int fr = 0; fr < 7; ++fr) {
+      const int target = zones[i].target[fr], achieved = zones[i].achieved[fr];
+      auto level = [](int value) { return value < 0 ? std::string("?") : std::to_string(value); };
+      const char* style = target < 0 || achieved < 0 ? "" : achieved < target ? " class=\"gap\"" : " class=\"met\"";
+      out += fmt::format("<td{}>{} / {}</td>", style, level(target), level(achieved));
+    }
+    out += "</tr>";
+  }
+  out += "</table>";
+}
+
+// The data contracts' checks as a heat map: one row per contract property
+// (sensor), one column per check, each cell the share of streams failing.
+void SlaHeatMap(const AuditReport& report, std::string& out) {
+  std::map<std::string, std::map<std::string, const eval::RuleInfo*>> cells;  // row → check → rule
+  std::vector<std::string> checks;
+  for (const eval::RuleInfo& rule : report.result->rules) {
+    if (rule.subject_kind != "stream" || !rule.policy.starts_with("contract-")) continue;
+    const size_t dot = rule.rule.find('.');
+    if (dot == std::string::npos) continue;
+    const std::string check = rule.rule.substr(dot + 1);
+    cells[rule.policy.substr(9) + ": " + rule.rule.substr(0, dot)][check] = &rule;
+    if (std::find(checks.begin(), checks.end(), check) == checks.end()) checks.push_back(check);
+  }
+  if (cells.empty()) return;
+  std::sort(checks.begin(), checks.end());
+  out += "<h2>Telemetry data contracts: share of streams failing each check</h2><p class=\"muted\">Rows: "
+         "contract and property; columns: the contract's checks. Empty: the check does not apply to the "
+         "property.</p><table class=\"heat\"><tr><th>Contract: property</th>";
+  for (const std::string& check : checks) out += fmt::format("<th>{}</th>", Esc(check));
+  out += "</tr>";
+  for (const auto& [row, by_check] : cells) {
+    out += fmt::format("<tr><td>{}</td>", Esc(row));
+    for (const std::string& check : checks) {
+      auto it = by_check.find(check);
+      if (it == by_check.end()) {
+        out += "<td></td>";
+        continue;
+      }
+      const eval::Counts& c = it->second->counts;
+      const int64_t judged = c.pass + c.fail + c.error + c.not_evaluable + c.waived;
+      if (judged == 0) {
+        out += "<td class=\"muted\">-</td>";
+        continue;
+      }
+      const double share = static_cast<double>(c.fail + c.error + c.not_evaluable) / static_cast<double>(judged);
+      // White at 0%, full red from 20% of the streams on.
+      const int tint = static_cast<int>(255 - std::min(1.0, share / 0.2) * 170);
+      out += fmt::format("<td class=\"n\" style=\"background:rgb(255,{0},{0})\" title=\"{1} of {2} streams\">{3:.1f}%</td>",
+                         tint, c.fail + c.error + c.not_evaluable, judged, share * 100);
+    }
+    out += "</tr>";
+  }
+  out += "</table>";
+}
+
+void DeviceTrust(const AuditReport& report, std::string& out) {
+  const FleetPanels& panels = report.panels;
+  if (panels.certificate_expiry.empty()) return;
+  out += "<h2>Device certificates: time to expiry</h2><p class=\"muted\">Devices by weeks until their identity "
+         "certificate expires, at the evaluation time.";
+  if (panels.devices_without_certificate > 0) {
+    out += fmt::format(" {} device(s) have no readable certificate.", panels.devices_without_certificate);
+  }
+  out += "</p>" + Bars(panels.certificate_expiry, "#2e90fa");
+}
+
+void Models(const AuditReport& report, std::string& out) {
+  if (report.panels.models.empty()) return;
+  out += "<h2>Models: the candidate against the deployed model</h2><p class=\"muted\">Measured in process on the "
+         "golden dataset (eval.*) and for the deployed model (baseline.*); the model rules' findings above say which "
+         "thresholds they break.</p>";
+  for (const FleetPanels::ModelFacts& model : report.panels.models) {
+    out += fmt::format("<h3>{}</h3><table><tr><th>Fact</th><th>Value</th></tr>", Esc(model.model));
+    for (const auto& [fact, value] : model.facts) {
+      out += fmt::format("<tr><td><code>{}</code></td><td class=\"n\">{}</td></tr>", Esc(fact), Esc(value));
+    }
+    out += "</table>";
+  }
+}
+
 void Waivers(const AuditReport& report, std::string& out) {
   const eval::RunResult& r = *report.result;
   if (r.waivers.empty()) return;
@@ -308,6 +408,10 @@ std::string RenderAuditHtml(const AuditReport& report) {
   Trend(report, out);
   Coverage(report, out);
   Findings(report, out);
+  ZoneLevels(report, out);
+  SlaHeatMap(report, out);
+  DeviceTrust(report, out);
+  Models(report, out);
   Rollups(report, out);
   Waivers(report, out);
   Evidence(report, out);

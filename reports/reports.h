@@ -13,6 +13,7 @@
 #include "engine/eval/control_coverage.h"
 #include "engine/eval/rollups.h"
 #include "engine/eval/run_result.h"
+#include "reports/fleet_panels.h"
 
 namespace stagegate::reports {
 
@@ -39,6 +40,7 @@ struct AuditReport {
   std::vector<eval::FrameworkCoverage> coverage;
   eval::Rollups rollups;
   std::optional<eval::AuditTrend> trend;  // none for the first audit of a log
+  FleetPanels panels;
   // Where the run is recorded; none with --no-evidence.
   struct EvidenceRef {
     std::string run_id;

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/cli/audit_panels.h"
 #include "engine/cli/authoring_support.h"
 #include "engine/cli/run_pipeline.h"
 #include "engine/common/uuid.h"
@@ -135,6 +136,7 @@ int RunAudit(const AuditArguments& args) {
   report.result = &result;
   report.coverage = eval::ComputeCoverage(*run.loaded, result);
   report.rollups = eval::ComputeRollups(result, run.inputs);
+  report.panels = ComputeFleetPanels(run);
   // The previous audit, read before this one joins the log.
   if (run.recorder) {
     const std::string store_path = args.evidence.empty() ? evidence_support::DefaultStorePath() : args.evidence;

@@ -95,3 +95,71 @@ TEST(AuditReportTest, HtmlIsSelfContainedAndEscaped) {
 
 }  // namespace
 }  // namespace stagegate::reports
+
+namespace stagegate::reports {
+namespace {
+
+FleetPanels SamplePanels() {
+  FleetPanels panels;
+  FleetPanels::ZoneLevels zone;
+  zone.zone = "cell-<b>";
+  for (int fr = 0; fr < 7; ++fr) {
+    zone.target[fr] = 2;
+    zone.achieved[fr] = fr == 2 ? 1 : 2;
+  }
+  panels.zones = {zone};
+  panels.certificate_expiry = {{"expired", 3}, {"this week", 0}, {"1-2 weeks", 7}};
+  panels.devices_without_certificate = 2;
+  panels.models = {{"rul", {{"eval.accuracy", "0.967"}, {"baseline.accuracy", "0.95"}}}};
+  return panels;
+}
+
+TEST(FleetPanelsTest, JsonRoundTripsAndRefusesWrongShapes) {
+  const FleetPanels panels = SamplePanels();
+  const nlohmann::json json = nlohmann::json::parse(FleetPanelsJson(panels).dump());
+  std::string error;
+  std::optional<FleetPanels> back = ReadFleetPanels(json, &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(FleetPanelsJson(*back).dump(), FleetPanelsJson(panels).dump());
+  nlohmann::json broken = json;
+  broken["zones"][0]["target"] = {1, 2};
+  EXPECT_FALSE(ReadFleetPanels(broken, &error));
+  EXPECT_NE(error.find("panels.zones[].target"), std::string::npos) << error;
+  broken = json;
+  broken["models"][0]["facts"][0]["value"] = 3;
+  EXPECT_FALSE(ReadFleetPanels(broken, &error));
+  EXPECT_TRUE(ReadFleetPanels(nlohmann::json(), &error)->empty());
+}
+
+TEST(FleetPanelsTest, HtmlShowsZoneLevelsExpiryAndModels) {
+  eval::RunResult run = testing::FullRun();
+  eval::RuleInfo contract_rule;
+  contract_rule.id = "contract-fleet/temperature.missingvalues";
+  contract_rule.policy = "contract-fleet";
+  contract_rule.rule = "temperature.missingvalues";
+  contract_rule.subject_kind = "stream";
+  contract_rule.counts.pass = 90;
+  contract_rule.counts.fail = 10;
+  run.rules.push_back(contract_rule);
+  AuditReport report;
+  report.result = &run;
+  report.panels = SamplePanels();
+  const std::string html = RenderAuditHtml(report);
+  EXPECT_NE(html.find("<td>cell-&lt;b&gt;</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"gap\">2 / 1</td>"), std::string::npos);  // FR3 below target
+  EXPECT_NE(html.find("<td class=\"met\">2 / 2</td>"), std::string::npos);
+  EXPECT_NE(html.find("fleet: temperature"), std::string::npos);
+  EXPECT_NE(html.find("10.0%"), std::string::npos);  // 10 of 100 streams fail
+  EXPECT_NE(html.find("2 device(s) have no readable certificate"), std::string::npos);
+  EXPECT_NE(html.find("<code>eval.accuracy</code>"), std::string::npos);
+  // Without panels or contract rules, none of these sections.
+  const eval::RunResult plain = testing::FullRun();
+  AuditReport bare;
+  bare.result = &plain;
+  const std::string bare_html = RenderAuditHtml(bare);
+  EXPECT_EQ(bare_html.find("security levels</h2>"), std::string::npos);
+  EXPECT_EQ(bare_html.find("time to expiry"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stagegate::reports

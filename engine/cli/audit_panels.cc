@@ -1,0 +1,111 @@
+#include "engine/cli/audit_panels.h"
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace stagegate::cli {
+namespace {
+
+// A fact of `subject`: from its input document when it holds it, else from
+// the provider serving it; nullopt when neither gives a value.
+std::optional<nlohmann::json> FactOf(const subjects::FactProviderRegistry& providers, const subjects::Subject& subject,
+                                     std::string_view fact) {
+  const nlohmann::json* node = &subject.document;
+  size_t start = 0;
+  while (node != nullptr && start <= fact.size()) {
+    const size_t dot = std::min(fact.find('.', start), fact.size());
+    const std::string key(fact.substr(start, dot - start));
+    node = node->is_object() && node->contains(key) ? &(*node)[key] : nullptr;
+    if (dot == fact.size()) break;
+    start = dot + 1;
+  }
+  if (node != nullptr && !node->is_null() && !node->is_object()) return *node;
+  const subjects::FactProvider* provider = providers.Find(subject.kind, fact);
+  if (provider == nullptr) return std::nullopt;
+  subjects::ComputedFact computed = provider->Compute(subject, fact);
+  return computed.value;
+}
+
+// Weekly buckets for the first twelve weeks, then coarser ones: the renewals
+// a team plans for soon, and the horizon beyond.
+std::string ExpiryBucket(int64_t days) {
+  if (days < 0) return "expired";
+  if (days < 7) return "this week";
+  if (days < 84) return fmt::format("{}-{} weeks", days / 7, days / 7 + 1);
+  if (days < 182) return "3-6 months";
+  if (days < 365) return "6-12 months";
+  return "over a year";
+}
+
+std::vector<std::pair<std::string, int64_t>> OrderedBuckets(const std::map<std::string, int64_t>& counts) {
+  std::vector<std::string> order = {"expired", "this week"};
+  for (int week = 1; week < 12; ++week) order.push_back(fmt::format("{}-{} weeks", week, week + 1));
+  order.insert(order.end(), {"3-6 months", "6-12 months", "over a year"});
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const std::string& label : order) {
+    auto it = counts.find(label);
+    out.emplace_back(label, it == counts.end() ? 0 : it->second);
+  }
+  // Trailing empty buckets say nothing.
+  while (!out.empty() && out.back().second == 0) out.pop_back();
+  return out;
+}
+
+constexpr std::string_view kModelFacts[] = {
+    "eval.accuracy",       "baseline.accuracy",       "eval.f1",           "baseline.f1",
+    "eval.roc_auc",        "baseline.roc_auc",        "eval.rmse",         "baseline.rmse",
+    "eval.latency_p99_ms", "baseline.latency_p99_ms", "eval.memory_bytes", "digest_match",
+    "signature_valid",     "device_fit.ok"};
+
+}  // namespace
+
+reports::FleetPanels ComputeFleetPanels(const run_pipeline::Run& run) {
+  reports::FleetPanels panels;
+  const subjects::FactProviderRegistry& providers = run.contract_run.providers;
+  for (const subjects::Subject* zone : run.inputs.OfKind(facts::SubjectKind::kZone)) {
+    reports::FleetPanels::ZoneLevels levels;
+    levels.zone = zone->id;
+    for (int fr = 1; fr <= 7; ++fr) {
+      std::optional<nlohmann::json> target = FactOf(providers, *zone, fmt::format("sl.target.fr{}", fr));
+      std::optional<nlohmann::json> achieved = FactOf(providers, *zone, fmt::format("sl.achieved.fr{}", fr));
+      if (target && target->is_number_integer()) levels.target[fr - 1] = target->get<int>();
+      if (achieved && achieved->is_number_integer()) levels.achieved[fr - 1] = achieved->get<int>();
+    }
+    panels.zones.push_back(std::move(levels));
+  }
+  std::map<std::string, int64_t> expiry;
+  bool any_certificate = false;
+  for (const subjects::Subject* device : run.inputs.OfKind(facts::SubjectKind::kDevice)) {
+    const nlohmann::json* identity = device->document.is_object() && device->document.contains("identity")
+                                         ? &device->document["identity"]
+                                         : nullptr;
+    if (identity == nullptr || !identity->is_object() || !identity->contains("certificate")) {
+      ++panels.devices_without_certificate;
+      continue;
+    }
+    std::optional<nlohmann::json> days = FactOf(providers, *device, "identity.cert.days_to_expiry");
+    if (!days || !days->is_number_integer()) {
+      ++panels.devices_without_certificate;  // unreadable: the rules' outcomes say why
+      continue;
+    }
+    any_certificate = true;
+    ++expiry[ExpiryBucket(days->get<int64_t>())];
+  }
+  if (any_certificate) panels.certificate_expiry = OrderedBuckets(expiry);
+  for (const subjects::Subject* model : run.inputs.OfKind(facts::SubjectKind::kModel)) {
+    reports::FleetPanels::ModelFacts facts;
+    facts.model = model->id;
+    for (std::string_view fact : kModelFacts) {
+      std::optional<nlohmann::json> value = FactOf(providers, *model, fact);
+      if (value && !value->is_null()) facts.facts.emplace_back(std::string(fact), value->dump());
+    }
+    if (!facts.facts.empty()) panels.models.push_back(std::move(facts));
+  }
+  return panels;
+}
+
+}  // namespace stagegate::cli

@@ -1,0 +1,44 @@
+#pragma once
+// The fleet panels of an audit report and their JSON form (the `panels`
+// member of report.json, docs/formats/audit.md), written and read back so
+// that a recorded audit can be re-rendered.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace stagegate::reports {
+
+// What the audit saw of the fleet beyond the rules' outcomes, read from the
+// evaluators' facts after the run (engine/cli/audit_panels.cc), for the
+// report's charts. Plain values, so a recorded audit can be re-rendered.
+struct FleetPanels {
+  // Per IEC 62443 zone: SL-T and SL-A for FR1..FR7 (-1: not known).
+  struct ZoneLevels {
+    std::string zone;
+    int target[7] = {-1, -1, -1, -1, -1, -1, -1};
+    int achieved[7] = {-1, -1, -1, -1, -1, -1, -1};
+  };
+  std::vector<ZoneLevels> zones;
+  // Device certificates by weeks to expiry: the label of each bucket and its
+  // device count, in order ("expired", "this week", "1-2 weeks", ...).
+  std::vector<std::pair<std::string, int64_t>> certificate_expiry;
+  int64_t devices_without_certificate = 0;
+  // Per model subject: the gate's measured facts (candidate and deployed).
+  struct ModelFacts {
+    std::string model;
+    std::vector<std::pair<std::string, std::string>> facts;  // fact name, value as written in JSON
+  };
+  std::vector<ModelFacts> models;
+  bool empty() const { return zones.empty() && certificate_expiry.empty() && models.empty(); }
+};
+
+nlohmann::ordered_json FleetPanelsJson(const FleetPanels& panels);
+// The inverse of FleetPanelsJson; nullopt with `error` naming the member at fault.
+std::optional<FleetPanels> ReadFleetPanels(const nlohmann::json& json, std::string* error);
+
+}  // namespace stagegate::reports
