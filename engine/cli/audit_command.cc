@@ -1,5 +1,6 @@
 #include "engine/cli/audit_command.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -26,7 +27,12 @@ namespace {
 
 struct AuditArguments : run_pipeline::CommonArguments {
   std::string out;
+  bool timings = false;
 };
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 // Writes `content` to DIR/name through a temporary file renamed into place,
 // so a reader never sees a half-written report.
@@ -136,7 +142,10 @@ int RunAudit(const AuditArguments& args) {
   report.result = &result;
   report.coverage = eval::ComputeCoverage(*run.loaded, result);
   report.rollups = eval::ComputeRollups(result, run.inputs);
+  const auto panels_started = std::chrono::steady_clock::now();
   report.panels = ComputeFleetPanels(run);
+  const double panels_seconds = SecondsSince(panels_started);
+  const auto evidence_started = std::chrono::steady_clock::now();
   // The previous audit, read before this one joins the log.
   if (run.recorder) {
     const std::string store_path = args.evidence.empty() ? evidence_support::DefaultStorePath() : args.evidence;
@@ -155,6 +164,8 @@ int RunAudit(const AuditArguments& args) {
     report.evidence = reports::AuditReport::EvidenceRef{recorded.run_id, recorded.sequence, recorded.leaf_hash_hex,
                                                         store_path};
   }
+  const double evidence_seconds = SecondsSince(evidence_started);
+  const auto reports_started = std::chrono::steady_clock::now();
   bool written = WriteReportFile(out, "report.json", reports::RenderAuditJson(report)) &&
                  WriteReportFile(out, "report.html", reports::RenderAuditHtml(report)) &&
                  WriteReportFile(out, "findings.sarif", reports::RenderSarif(result)) &&
@@ -178,6 +189,12 @@ int RunAudit(const AuditArguments& args) {
   }
   if (!written) return 2;
   PrintAuditSummary(report, args.out);
+  if (args.timings) {
+    std::cerr << fmt::format("timings: load {:.2f} s, facts and evaluation {:.2f} s, fleet panels {:.2f} s, "
+                             "trend and evidence {:.2f} s, reports {:.2f} s\n",
+                             run.load_seconds, run.evaluation_seconds, panels_seconds, evidence_seconds,
+                             SecondsSince(reports_started));
+  }
   return result.decision == eval::Decision::kDeny ? 1 : 0;
 }
 
@@ -204,6 +221,9 @@ void AddAuditCommand(CLI::App& app, int* exit_code) {
                   "Ed25519 key that signs the evidence log (default: $STAGEGATE_SIGNING_KEY, else signing.key beside "
                   "the store, created on first use)");
   cmd->add_flag("--no-evidence", args->no_evidence, "Do not record this run in the evidence log (no OSCAL output)");
+  cmd->add_flag("--timings", args->timings,
+                "Print the wall time of each phase on stderr: load, facts and evaluation, fleet panels, evidence, "
+                "reports");
   cmd->footer(R"(Judges every subject of the fleet (devices, streams, models, deployments, zones, data flows) with the
 policies whose stages include 'audit', records the run in the signed evidence log, and writes the report folder.
 Exit codes: 0 allow, 1 deny, 2 bad input or policy (or the run could not be recorded), 3 internal error.

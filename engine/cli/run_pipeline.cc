@@ -46,6 +46,7 @@ bool FillRequest(const CommonArguments& args, Request* request) {
 }
 
 int Execute(const Request& request, Run* run) {
+  const auto started = std::chrono::steady_clock::now();
   if (request.inputs.empty() && request.fleet.store.empty() && request.fleet.inventory.empty()) {
     std::cerr << "error: nothing to judge: give --input documents, or a fleet with --store and --inventory\n";
     return 2;
@@ -107,6 +108,8 @@ int Execute(const Request& request, Run* run) {
   if (!contract_run.providers.empty()) options.providers = &contract_run.providers;
   if (!inputs.OfKind(facts::SubjectKind::kZone).empty()) options.control_ledger = &run->control_ledger;
   std::string internal_error;
+  const auto loaded_at = std::chrono::steady_clock::now();
+  run->load_seconds = std::chrono::duration<double>(loaded_at - started).count();
   {
     ProgressDisplay display;
     if (request.show_progress && display.enabled()) {
@@ -114,6 +117,7 @@ int Execute(const Request& request, Run* run) {
     }
     run->result = eval::Evaluate(loaded, inputs, options, &internal_error);
   }
+  run->evaluation_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - loaded_at).count();
   if (!internal_error.empty()) {
     std::cerr << "internal error: " << internal_error << "\n";
     return 3;

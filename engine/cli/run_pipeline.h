@@ -65,6 +65,10 @@ struct Run {
   eval::ControlLedger control_ledger;
   std::unique_ptr<evidence_support::Recorder> recorder;  // null with no_evidence
   eval::RunResult result;
+  // Wall-clock seconds: reading the sources, inputs and fleet and loading the
+  // bundle; then the evaluation (facts are computed lazily inside it).
+  double load_seconds = 0;
+  double evaluation_seconds = 0;
 };
 
 // Runs the pipeline into `run`. Returns 0 when the evaluation completed, else

@@ -1,0 +1,103 @@
+// Writes the telemetry store of the fleet-audit benchmark (bench/audit_process.sh)
+// straight through the store's API: DEVICES devices (dev-0001 ...) x the ten
+// sensors below, one sample a minute for MINUTES minutes from
+// 2024-03-01T00:00:00Z, each a daily cycle plus noise at the sensor's
+// precision; 1 % of the streams fall silent for two hours and 0.5 % get stuck.
+// Going through CSV would take longer than the audit it prepares.
+//   audit_fleet_gen STORE DEVICES MINUTES
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <numbers>
+#include <random>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "evaluators/contracts/telemetry_store.h"
+
+namespace {
+
+struct Sensor {
+  const char* name;
+  double base, amplitude, noise, precision;
+};
+
+// The bench contract (bench/data/audit/contract.odcs.yaml) names these ten.
+constexpr Sensor kSensors[] = {
+    {"temperature", 30, 3, 0.2, 0.01}, {"vibration", 4, 1, 0.3, 0.01}, {"pressure", 6, 0.5, 0.05, 0.001},
+    {"humidity", 45, 8, 1.0, 0.1},     {"current", 12, 2, 0.4, 0.01},  {"voltage", 230, 2, 0.5, 0.1},
+    {"flow", 80, 10, 2.0, 0.1},        {"speed", 1450, 20, 5, 1},      {"noise", 62, 4, 1.5, 0.1},
+    {"torque", 35, 5, 0.8, 0.01}};
+
+constexpr int64_t kStartUs = 1709251200LL * 1'000'000;  // 2024-03-01T00:00:00Z
+constexpr int64_t kMinuteUs = 60'000'000;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace contracts = stagegate::contracts;
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: audit_fleet_gen STORE DEVICES MINUTES\n");
+    return 2;
+  }
+  const std::string path = argv[1];
+  const int devices = std::atoi(argv[2]);
+  const int minutes = std::atoi(argv[3]);
+  std::string error;
+  std::unique_ptr<contracts::TelemetryStore> store =
+      contracts::TelemetryStore::Open(path, contracts::TelemetryStore::Mode::kReadWrite, &error);
+  if (!store) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  std::mt19937_64 random(2024);
+  std::normal_distribution<double> gaussian(0.0, 1.0);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  contracts::SampleBatch batch;
+  int64_t samples = 0;
+  constexpr int kDevicesPerTransaction = 1000;
+  for (int first = 0; first < devices; first += kDevicesPerTransaction) {
+    if (!store->BeginWrite(&error)) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return 1;
+    }
+    for (int device = first; device < std::min(devices, first + kDevicesPerTransaction); ++device) {
+      const std::string device_id = fmt::format("dev-{:04}", device + 1);
+      for (const Sensor& sensor : kSensors) {
+        const double draw = uniform(random);
+        const bool silent = draw < 0.01, stuck = draw >= 0.01 && draw < 0.015;
+        const int silence_start = static_cast<int>(uniform(random) * (minutes - 120));
+        const double offset = gaussian(random) * sensor.amplitude * 0.2;
+        batch.timestamps_us.clear();
+        batch.values.clear();
+        double value = sensor.base;
+        for (int minute = 0; minute < minutes; ++minute) {
+          if (silent && minute >= silence_start && minute < silence_start + 120) continue;
+          if (!(stuck && minute > minutes / 2)) {
+            value = sensor.base + offset + sensor.amplitude * std::sin(minute * 2.0 * std::numbers::pi / 1440.0) +
+                    sensor.noise * gaussian(random);
+            value = std::round(value / sensor.precision) * sensor.precision;
+          }
+          batch.timestamps_us.push_back(kStartUs + minute * kMinuteUs);
+          batch.values.push_back(value);
+        }
+        samples += static_cast<int64_t>(batch.values.size());
+        contracts::WriteStats stats;
+        if (!store->WriteSamples({device_id, sensor.name}, &batch, &stats, &error)) {
+          std::fprintf(stderr, "%s\n", error.c_str());
+          return 1;
+        }
+      }
+    }
+    if (!store->CommitWrite(&error)) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return 1;
+    }
+  }
+  std::printf("%s: %d devices x %zu sensors, %d minutes: %lld samples\n", path.c_str(), devices, std::size(kSensors),
+              minutes, static_cast<long long>(samples));
+  return 0;
+}
