@@ -22,15 +22,15 @@ namespace {
 
 struct Sensor {
   const char* name;
-  double base, amplitude, noise, precision;
+  double base, amplitude, noise, scale;  // scale: 10^decimals the sensor reports
 };
 
 // The bench contract (bench/data/audit/contract.odcs.yaml) names these ten.
 constexpr Sensor kSensors[] = {
-    {"temperature", 30, 3, 0.2, 0.01}, {"vibration", 4, 1, 0.3, 0.01}, {"pressure", 6, 0.5, 0.05, 0.001},
-    {"humidity", 45, 8, 1.0, 0.1},     {"current", 12, 2, 0.4, 0.01},  {"voltage", 230, 2, 0.5, 0.1},
-    {"flow", 80, 10, 2.0, 0.1},        {"speed", 1450, 20, 5, 1},      {"noise", 62, 4, 1.5, 0.1},
-    {"torque", 35, 5, 0.8, 0.01}};
+    {"temperature", 30, 3, 0.2, 100}, {"vibration", 4, 1, 0.3, 100}, {"pressure", 6, 0.5, 0.05, 1000},
+    {"humidity", 45, 8, 1.0, 10},     {"current", 12, 2, 0.4, 100},  {"voltage", 230, 2, 0.5, 10},
+    {"flow", 80, 10, 2.0, 10},        {"speed", 1450, 20, 5, 1},     {"noise", 62, 4, 1.5, 10},
+    {"torque", 35, 5, 0.8, 100}};
 
 constexpr int64_t kStartUs = 1709251200LL * 1'000'000;  // 2024-03-01T00:00:00Z
 constexpr int64_t kMinuteUs = 60'000'000;
@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
           if (!(stuck && minute > minutes / 2)) {
             value = sensor.base + offset + sensor.amplitude * std::sin(minute * 2.0 * std::numbers::pi / 1440.0) +
                     sensor.noise * gaussian(random);
-            value = std::round(value / sensor.precision) * sensor.precision;
+            // As a CSV reader would see "30.12": the double nearest the decimal.
+            value = std::round(value * sensor.scale) / sensor.scale;
           }
           batch.timestamps_us.push_back(kStartUs + minute * kMinuteUs);
           batch.values.push_back(value);

@@ -323,7 +323,16 @@ DriftResult CompareNumericSorted(const ReferenceDistribution& reference, std::sp
   // The exact KS p-value costs O(n1 n2) up to kKsMaxExactSize values; it is
   // skipped (NaN) when another test decides and the caller does not want it.
   const bool want_ks_p = options.ks_p_value || result.test == DriftTest::kKolmogorovSmirnov;
-  const KsResult ks = KolmogorovSmirnovSorted(ref, current, want_ks_p ? KsMethod::kAuto : KsMethod::kAsymptotic);
+  KsResult ks = KolmogorovSmirnovSorted(ref, current, want_ks_p && options.exact_p_value_band <= 0
+                                                          ? KsMethod::kAuto
+                                                          : KsMethod::kAsymptotic);
+  if (want_ks_p && options.exact_p_value_band > 0) {
+    const double alpha = options.threshold.value_or(DefaultThreshold(DriftTest::kKolmogorovSmirnov));
+    if (ks.p_value >= alpha / options.exact_p_value_band && ks.p_value <= alpha * options.exact_p_value_band) {
+      ks = KolmogorovSmirnovSorted(ref, current, KsMethod::kAuto);
+    }
+  }
+  result.ks_p_value_exact = want_ks_p && ks.method_used == KsMethod::kExact;
   result.ks_statistic = ks.statistic;
   result.ks_p_value = want_ks_p ? ks.p_value : kNaN;
   result.wasserstein = Wasserstein1Sorted(ref, current);

@@ -53,6 +53,13 @@ struct DriftOptions {
   // the stream drift facts turn this off and compute it only when a rule
   // reads `drift.ks.p_value`; DriftResult::ks_p_value is NaN when skipped.
   bool ks_p_value = true;
+  // When > 0, the exact KS p-value of a KS verdict is computed only when the
+  // asymptotic one lies within [threshold / band, threshold * band]: the only
+  // p-values whose verdict the approximation could change. Elsewhere the
+  // asymptotic p-value is kept (DriftResult::ks_p_value_exact is false). The
+  // fleet's stream drift sets it (a million streams against 4,096-value
+  // baselines); `drift compare` keeps SciPy's exact values (0).
+  double exact_p_value_band = 0;
 };
 
 // Returns the threshold used when DriftOptions::threshold is unset.
@@ -100,6 +107,7 @@ struct DriftResult {
   bool drifted = false;  // p_value < threshold for tests; statistic >= threshold for distances
   // Every statistic, whichever test decided (NaN where not computable).
   double ks_statistic, ks_p_value, psi, jensenshannon, wasserstein, wasserstein_normed;
+  bool ks_p_value_exact = false;  // the KS p-value is the exact one (not the asymptotic approximation)
   double cohens_d;  // (mean_cur - mean_ref) / pooled sample SD, signed
   MissingnessShift missing;
   std::string binning;  // "quantile", "sturges" or "category"

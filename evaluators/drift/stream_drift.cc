@@ -126,6 +126,7 @@ class DriftState {
     options_.test = ParseDriftTest(settings_.test).value_or(DriftTest::kAuto);
     options_.threshold = settings_.threshold;
     options_.ks_p_value = false;  // computed on demand: KsPValue
+    options_.exact_p_value_band = 10;  // exact KS p-values only where the verdict could depend on them
     for (const subjects::Subject* stream : fleet_->Streams()) {
       streams_.emplace(stream->id, std::make_unique<Entry>());
       order_.push_back(stream);

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -392,6 +393,52 @@ TEST(SortedVariants, AreIdenticalToTheSortingFunctions) {
     EXPECT_EQ(a.reference, b.reference);
     EXPECT_EQ(a.current, b.current);
   }
+}
+
+}  // namespace
+}  // namespace stagegate::drift
+
+namespace stagegate::drift {
+namespace {
+
+// The fleet's stream drift computes the exact KS p-value only near the
+// threshold (DriftOptions::exact_p_value_band); every verdict must stay the
+// one the exact p-value gives. A sweep of shifts from none to obvious, at the
+// sample sizes of a 4,096-value baseline against a day of minutes.
+TEST(ExactPValueBandTest, KeepsEveryVerdictOfTheExactPValue) {
+  std::mt19937_64 random(17);
+  std::normal_distribution<double> gaussian(0.0, 1.0);
+  std::vector<double> reference_values(4096);
+  for (double& v : reference_values) v = std::round(gaussian(random) * 100.0) / 100.0;
+  const ReferenceDistribution reference = MakeReference(reference_values, {});
+  DriftOptions exact;
+  exact.test = DriftTest::kKolmogorovSmirnov;
+  DriftOptions banded = exact;
+  banded.exact_p_value_band = 10;
+  int drifted = 0, kept_exact = 0;
+  for (int step = 0; step < 120; ++step) {
+    std::vector<double> current(1440);
+    const double shift = 0.0025 * step;
+    for (double& v : current) v = std::round((gaussian(random) + shift) * 100.0) / 100.0;
+    const DriftResult want = CompareNumeric(reference, current, exact);
+    const DriftResult got = CompareNumeric(reference, current, banded);
+    ASSERT_EQ(got.drifted, want.drifted) << "shift " << shift << ": exact p " << want.ks_p_value << ", banded p "
+                                         << got.ks_p_value;
+    EXPECT_TRUE(want.ks_p_value_exact);
+    if (got.ks_p_value_exact) {
+      ++kept_exact;
+      EXPECT_EQ(got.ks_p_value, want.ks_p_value);
+    } else {
+      // Outside the band the approximation is used, and it is far from the threshold.
+      EXPECT_TRUE(got.ks_p_value < 0.005 || got.ks_p_value > 0.5) << got.ks_p_value;
+    }
+    drifted += want.drifted ? 1 : 0;
+  }
+  // The sweep crosses the threshold: both verdicts occur, and some p-values were near it.
+  EXPECT_GT(drifted, 10);
+  EXPECT_LT(drifted, 110);
+  EXPECT_GT(kept_exact, 0);
+  EXPECT_LT(kept_exact, 120);
 }
 
 }  // namespace
