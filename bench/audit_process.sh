@@ -29,11 +29,13 @@ if [ ! -f "$cache/ready" ]; then
   repo="$cache/policy-repo"
   mkdir -p "$repo/frameworks" "$repo/contracts" "$repo/fleet"
   cp "$root/policies/frameworks/"*.yaml "$repo/frameworks/"
-  for pack in devices zones privacy models drift; do
+  for pack in telemetry devices zones privacy models drift; do
     mkdir -p "$repo/rules/$pack"
     cp "$root/rules/$pack/"*.yaml "$repo/rules/$pack/" && rm -f "$repo/rules/$pack/"*_test.yaml
   done
   sed -i 's/^  stages: \[gate\]$/  stages: [gate, audit]/' "$repo/rules/models/example-policy.yaml"
+  sed -i -e 's/nominal_hz: 1.0, tolerance: 0.05/nominal_hz: 0.0166667, tolerance: 0.05/' -e 's/max_gap_s: 120/max_gap_s: 600/' \
+    -e 's/max_stuck_s: 1800/max_stuck_s: 7200/' "$repo/rules/telemetry/example-policy.yaml"
   cp "$cache/fleet/trust.yaml" "$repo/fleet/"
   cp "$here/data/audit/contract.odcs.yaml" "$repo/contracts/"
   models="$root/tests/data/models"

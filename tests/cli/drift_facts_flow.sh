@@ -16,9 +16,12 @@ check baseline 0 "$binary" baseline create --store "$work/t.db" --window "$first
   --cohort-by site --out fleet-reference
 fleet=(--store "$work/t.db" --inventory "$work/fleet/devices.yaml" --window "$second" --at 2024-03-01T02:00:00Z)
 
-# The shipped template: every judged input stream names the test, the effect and the baseline with its digest.
+# The shipped template, beside the framework catalogs its controls name:
+# every judged input stream names the test, the effect and the baseline with its digest.
+drift_pack="$work/drift-pack"
+mkdir -p "$drift_pack" && cp "$root/rules/drift/"*.yaml "$root/policies/frameworks/"*.yaml "$drift_pack/"
 digest=$("$binary" baseline show fleet-reference --store "$work/t.db" | grep -o 'sha256:[0-9a-f]\{64\}' | head -n 1)
-check retraining_gate 1 "$binary" gate --policies "$root/rules/drift" "${fleet[@]}" --format json --out "$work/gate"
+check retraining_gate 1 "$binary" gate --policies "$drift_pack" "${fleet[@]}" --format json --out "$work/gate"
 contains retraining_message "$work/gate/decision.json" "drifted from baseline fleet-reference ($digest)"
 contains retraining_facts "$work/gate/decision.json" '"stream.drift.drifted": true'
 cat "$work/out" "$work/err" >"$work/both"
@@ -101,6 +104,6 @@ contains bad_settings_code "$work/both" "policy.yaml:6:"
 contains bad_settings_hint "$work/both" "SG307"
 
 # The shipped template's own PolicyTest.
-check template_test 0 "$binary" test --policies "$root/rules/drift"
+check template_test 0 "$binary" test --policies "$drift_pack"
 
 finish
