@@ -143,7 +143,9 @@ int RunAudit(const AuditArguments& args) {
 
   // Recorded first: the OSCAL results name the record's leaf in the log.
   evidence_support::Recorder::Recorded recorded;
-  if (run.recorder && !run.recorder->Record(result, &recorded)) {
+  // The coverage, roll-ups and trend go into the record with the run, so that
+  // `stagegate report` can render this folder again from the log alone.
+  if (run.recorder && !run.recorder->Record(result, &recorded, nlohmann::json(reports::AuditPartsJson(report)))) {
     std::cerr << "error: the audit was not recorded in the evidence log; fix the cause above, or pass "
                  "--no-evidence to run without recording\n";
     return 2;
