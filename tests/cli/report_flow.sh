@@ -3,7 +3,8 @@
 # in one log, then rendered again from it alone; the outputs must be the
 # bytes the commands wrote. A prefix of the run id works, an unknown or
 # ambiguous one exits 2 with a message, and a second audit's report, rendered
-# again, still shows the trend against the first.
+# again, still shows the trend against the first; personal data comes back
+# as the pseudonyms the log keeps.
 #   report_flow.sh BINARY
 set -uo pipefail
 source "$(dirname "$0")/flow_lib.sh" "$1"
@@ -72,6 +73,19 @@ check report_second 0 "$binary" report "$second_id" --out "$work/again2"
 for file in report.json report.html summary.md; do same "trend_$file" "$work/audit2/$file" "$work/again2/$file"; done
 contains trend_kept "$work/again2/summary.md" "Previous audit: run \`$audit_id\`"
 contains trend_new "$work/again2/summary.md" "ot/device-identity device/a-1 (fail)"
+
+# Personal data: the log keeps pseudonyms, so the outputs rendered again show
+# them where the gate's own outputs showed the value.
+personal_log="$work/personal/evidence.db"
+check personal_gate 1 "$binary" gate --policies "$root/tests/data/evidence_personal/policies" \
+  --input "$root/tests/data/evidence_personal/inputs" --at 2025-06-01T00:00:00Z --evidence "$personal_log" \
+  --format json,markdown --out "$work/personal-gate"
+personal_id=$(run_id_of)
+contains personal_original_value "$work/personal-gate/decision.json" "Alice Example"
+check personal_report 0 "$binary" report "$personal_id" --evidence "$personal_log" --out "$work/personal-again"
+contains personal_note "$work/err" "this report shows them where the original showed the values"
+lacks personal_no_value "$work/personal-again/decision.json" "Alice Example"
+contains personal_pseudonym "$work/personal-again/decision.json" '"hmac-sha256:'
 
 check verify 0 "$binary" evidence verify
 contains verify_intact "$work/out" "evidence log intact: 4 runs"
