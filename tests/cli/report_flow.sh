@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `stagegate report` with the real binary: an audit and a gate are recorded
 # in one log, then rendered again from it alone; the outputs must be the
-# bytes the commands wrote. A prefix of the run id works, an unknown or
-# ambiguous one exits 2 with a message, and a second audit's report, rendered
+# bytes the commands wrote. A prefix of the run id works, an unknown or too
+# short one exits 2 with a message, and a second audit's report, rendered
 # again, still shows the trend against the first; personal data comes back
 # as the pseudonyms the log keeps.
 #   report_flow.sh BINARY
