@@ -90,4 +90,11 @@ contains personal_pseudonym "$work/personal-again/decision.json" '"hmac-sha256:'
 check verify 0 "$binary" evidence verify
 contains verify_intact "$work/out" "evidence log intact: 4 runs"
 
+# A record edited in the file no longer hashes to its leaf: nothing is rendered.
+cp "$personal_log" "$work/tampered.db"
+sqlite3 "$work/tampered.db" "UPDATE runs SET record = CAST(replace(CAST(record AS TEXT), '\"deny\"', '\"allow\"') AS BLOB)"
+check report_tampered 1 "$binary" report "$personal_id" --evidence "$work/tampered.db" --out "$work/tampered"
+contains tampered_says "$work/err" "does not match its leaf hash"
+[ ! -e "$work/tampered/decision.json" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL tampered run rendered"; }
+
 finish report_flow
