@@ -117,19 +117,23 @@ std::string FindingText(const eval::FindingRef& f) {
 
 }  // namespace
 
+nlohmann::ordered_json AuditPartsJson(const AuditReport& report) {
+  Json frameworks = Json::array();
+  for (const eval::FrameworkCoverage& framework : report.coverage) frameworks.push_back(CoverageJson(framework));
+  Json parts;
+  parts["coverage"] = std::move(frameworks);
+  parts["rollups"] = RollupsJson(report.rollups);
+  parts["trend"] = report.trend ? TrendJson(*report.trend) : Json();
+  parts["panels"] = FleetPanelsJson(report.panels);
+  return parts;
+}
+
 std::string RenderAuditJson(const AuditReport& report) {
-  const eval::RunResult& result = *report.result;
-  const std::vector<eval::FrameworkCoverage>& coverage = report.coverage;
-  const eval::Rollups& rollups = report.rollups;
   Json j;
   j["schemaVersion"] = kAuditSchemaVersion;
-  j["decision"] = Json::parse(RenderJson(result));
-  Json frameworks = Json::array();
-  for (const eval::FrameworkCoverage& framework : coverage) frameworks.push_back(CoverageJson(framework));
-  j["coverage"] = std::move(frameworks);
-  j["rollups"] = RollupsJson(rollups);
-  j["trend"] = report.trend ? TrendJson(*report.trend) : Json();
-  j["panels"] = FleetPanelsJson(report.panels);
+  j["decision"] = Json::parse(RenderJson(*report.result));
+  Json parts = AuditPartsJson(report);
+  for (auto part = parts.begin(); part != parts.end(); ++part) j[part.key()] = std::move(part.value());
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

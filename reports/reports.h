@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/eval/audit_trend.h"
 #include "engine/eval/control_coverage.h"
 #include "engine/eval/rollups.h"
@@ -56,6 +58,13 @@ struct AuditReport {
 // and outcome counts; the roll-ups and worst offenders; the trend against the
 // previous audit (docs/formats/audit.md).
 std::string RenderAuditJson(const AuditReport& report);
+
+// Returns what only the audit knows, each part as report.json shows it:
+// {"coverage": [...], "rollups": {...}, "trend": {...} or null}. The audit's
+// evidence record keeps it (member `audit`, docs/formats/evidence.md), since
+// none of it can be computed again without the bundle, the inventory and the
+// log as they were; audit_reader.h reads it back.
+nlohmann::ordered_json AuditPartsJson(const AuditReport& report);
 
 // Renders RenderMarkdown followed by the changes since the previous audit,
 // the worst offenders, the roll-ups and the framework coverage (a table per

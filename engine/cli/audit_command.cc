@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -12,8 +11,8 @@
 
 #include "engine/cli/audit_panels.h"
 #include "engine/cli/authoring_support.h"
+#include "engine/cli/report_files.h"
 #include "engine/cli/run_pipeline.h"
-#include "engine/common/uuid.h"
 #include "engine/eval/audit_trend.h"
 #include "engine/eval/control_coverage.h"
 #include "engine/evidence/store.h"
@@ -25,6 +24,8 @@
 namespace stagegate::cli {
 namespace {
 
+using report_files::WriteReportFile;
+
 struct AuditArguments : run_pipeline::CommonArguments {
   std::string out;
   bool timings = false;
@@ -32,28 +33,6 @@ struct AuditArguments : run_pipeline::CommonArguments {
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Writes `content` to DIR/name through a temporary file renamed into place,
-// so a reader never sees a half-written report.
-bool WriteReportFile(const std::filesystem::path& dir, const std::string& name, const std::string& content) {
-  const std::filesystem::path path = dir / name;
-  const std::filesystem::path temporary = dir / ("." + name + ".tmp");
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file << content;
-    if (!file.flush()) {
-      std::cerr << "error: " << temporary.string() << ": cannot write the file; check the permissions of --out\n";
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    std::cerr << "error: " << path.string() << ": cannot write the file (" << ec.message() << ")\n";
-    return false;
-  }
-  return true;
 }
 
 // The trend against the latest audit of the log at `store_path`; none when
@@ -154,7 +133,9 @@ int RunAudit(const AuditArguments& args) {
 
   // Recorded first: the OSCAL results name the record's leaf in the log.
   evidence_support::Recorder::Recorded recorded;
-  if (run.recorder && !run.recorder->Record(result, &recorded)) {
+  // The coverage, roll-ups and trend go into the record with the run, so that
+  // `stagegate report` can render this folder again from the log alone.
+  if (run.recorder && !run.recorder->Record(result, &recorded, nlohmann::json(reports::AuditPartsJson(report)))) {
     std::cerr << "error: the audit was not recorded in the evidence log; fix the cause above, or pass "
                  "--no-evidence to run without recording\n";
     return 2;
@@ -172,10 +153,7 @@ int RunAudit(const AuditArguments& args) {
                  WriteReportFile(out, "junit.xml", reports::RenderJUnit(result)) &&
                  WriteReportFile(out, "summary.md", reports::RenderAuditMarkdown(report));
   if (written && run.recorder) {
-    reports::OscalOptions oscal;
-    oscal.document_uuid = common::NewUuidV4();
-    oscal.generated_at = eval::FormatTime(std::chrono::time_point_cast<std::chrono::seconds>(
-        std::chrono::system_clock::now()));
+    const reports::OscalOptions oscal = report_files::NewOscalOptions();
     std::string error;
     std::optional<std::string> document = reports::RenderOscal(recorded.record, recorded.leaf_hash_hex, oscal, &error);
     if (!document) {

@@ -69,7 +69,7 @@ std::unique_ptr<Recorder> Recorder::Open(RecordRequest request) {
   return std::unique_ptr<Recorder>(new Recorder(std::move(request), std::move(*key), std::move(store)));
 }
 
-bool Recorder::Record(const eval::RunResult& result, Recorded* recorded) {
+bool Recorder::Record(const eval::RunResult& result, Recorded* recorded, const nlohmann::json& audit_parts) {
   evidence::RecordContext context;
   context.run_id = request_.run_id;
   context.kind = result.kind;
@@ -77,6 +77,7 @@ bool Recorder::Record(const eval::RunResult& result, Recorded* recorded) {
   context.schema = request_.schema;
   context.pseudonym_key = key_.PseudonymKey();
   context.key_id = key_.Public().KeyId();
+  context.audit = audit_parts;
   nlohmann::json record = evidence::BuildRunRecord(nlohmann::json::parse(reports::RenderJson(result)), context);
   if (recorded != nullptr) recorded->record = record;
   std::string error;

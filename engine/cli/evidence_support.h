@@ -60,8 +60,10 @@ class Recorder {
   // Records `result` (rendered with reports::RenderJson) as the next run of
   // the log and prints one line on stderr naming it. Returns false (after
   // printing the error) when nothing was recorded. `recorded`, when given,
-  // receives the stored record and its leaf hash.
-  bool Record(const eval::RunResult& result, Recorded* recorded = nullptr);
+  // receives the stored record and its leaf hash. `audit_parts` (audits
+  // only: reports::AuditPartsJson) becomes the record's `audit` member.
+  bool Record(const eval::RunResult& result, Recorded* recorded = nullptr,
+              const nlohmann::json& audit_parts = nullptr);
 
  private:
   Recorder(RecordRequest request, evidence::SigningKey key, std::unique_ptr<evidence::EvidenceStore> store)

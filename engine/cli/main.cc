@@ -17,6 +17,7 @@
 #include "engine/cli/ingest_command.h"
 #include "engine/cli/keys_command.h"
 #include "engine/cli/model_command.h"
+#include "engine/cli/report_command.h"
 #include "engine/cli/simulate_command.h"
 #include "engine/cli/test_command.h"
 
@@ -49,6 +50,7 @@ or policy (the message names the file, line and what to do); 3 internal error.)"
   stagegate::cli::AddAuditCommand(app, &exit_code);
   stagegate::cli::AddKeysCommand(app, &exit_code);
   stagegate::cli::AddEvidenceCommand(app, &exit_code);
+  stagegate::cli::AddReportCommand(app, &exit_code);
   stagegate::cli::AddIngestCommand(app, &exit_code);
   stagegate::cli::AddSimulateCommand(app, &exit_code);
   stagegate::cli::AddBaselineCommand(app, &exit_code);

@@ -192,6 +192,7 @@ nlohmann::json BuildRunRecord(nlohmann::json decision_document, const RecordCont
                               {"facts", std::vector<std::string>(protected_names.begin(), protected_names.end())}};
   }
   record["result"] = std::move(decision_document);
+  if (!context.audit.is_null()) record["audit"] = context.audit;
   return record;
 }
 

@@ -30,6 +30,11 @@ struct RecordContext {
   // SigningKey::PseudonymKey(): the HMAC key for personal data.
   std::string pseudonym_key;
   std::string key_id;
+  // Audits only: what the audit report shows besides the run ({coverage,
+  // rollups, trend}, reports::AuditPartsJson), stored as the record's
+  // `audit` member so the report can be rendered again. Null for gates: no
+  // member.
+  nlohmann::json audit;
 };
 
 // Builds the record of a run from its decision document (the

@@ -96,6 +96,22 @@ TEST(RunRecord, WithoutPersonalFactsNothingChanges) {
   EXPECT_EQ(record["schemaVersion"], "stagegate.evidence.run/v1");
 }
 
+TEST(RunRecord, AnAuditKeepsItsReportPartsAndAGateHasNone) {
+  const nlohmann::json decision = DecisionWith({{"rule", "p/r"}, {"outcome", "fail"}});
+  const nlohmann::json gate = BuildRunRecord(decision, Context(nullptr));
+  EXPECT_FALSE(gate.contains("audit"));
+  RecordContext audit_context = Context(nullptr);
+  audit_context.kind = "audit";
+  audit_context.audit = {{"coverage", nlohmann::json::array()}, {"rollups", {{"dimensions", nlohmann::json::array()}}},
+                         {"trend", nullptr}};
+  const nlohmann::json audit = BuildRunRecord(decision, audit_context);
+  EXPECT_EQ(audit["audit"], audit_context.audit);
+  EXPECT_EQ(audit["result"], gate["result"]);
+  // Hashed with the rest of the record, in canonical form.
+  EXPECT_NE(CanonicalJson(audit).find(R"("audit":{"coverage":[],"rollups":{"dimensions":[]},"trend":null})"),
+            std::string::npos);
+}
+
 TEST(CanonicalJson, SortsKeysDropsWhitespaceAndReplacesInvalidUtf8) {
   nlohmann::json value = nlohmann::json::parse(R"({"b": [1, 2.5, true, null], "a": {"z": "é\n", "y": -0.0}})");
   EXPECT_EQ(CanonicalJson(value), R"({"a":{"y":-0.0,"z":"é\n"},"b":[1,2.5,true,null]})");

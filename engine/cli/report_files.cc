@@ -1,0 +1,41 @@
+#include "engine/cli/report_files.h"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <system_error>
+
+#include "engine/common/uuid.h"
+#include "engine/eval/engine.h"
+
+namespace stagegate::cli::report_files {
+
+bool WriteReportFile(const std::filesystem::path& dir, const std::string& name, const std::string& content) {
+  const std::filesystem::path path = dir / name;
+  const std::filesystem::path temporary = dir / ("." + name + ".tmp");
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    file << content;
+    if (!file.flush()) {
+      std::cerr << "error: " << temporary.string() << ": cannot write the file; check the permissions of --out\n";
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    std::cerr << "error: " << path.string() << ": cannot write the file (" << ec.message() << ")\n";
+    return false;
+  }
+  return true;
+}
+
+reports::OscalOptions NewOscalOptions() {
+  reports::OscalOptions options;
+  options.document_uuid = common::NewUuidV4();
+  options.generated_at =
+      eval::FormatTime(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  return options;
+}
+
+}  // namespace stagegate::cli::report_files

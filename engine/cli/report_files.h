@@ -1,0 +1,21 @@
+#pragma once
+// Writing the files of a report folder: shared by `audit`, which writes the
+// folder first, and `report`, which writes it again from the evidence log.
+
+#include <filesystem>
+#include <string>
+
+#include "reports/evidence_exports.h"
+
+namespace stagegate::cli::report_files {
+
+// Writes `content` to DIR/name through a temporary file (DIR/.name.tmp)
+// renamed into place, so a reader never sees a half-written report. Prints
+// the error and returns false on failure.
+bool WriteReportFile(const std::filesystem::path& dir, const std::string& name, const std::string& content);
+
+// Returns the options of a new oscal-assessment-results.json: a fresh UUID
+// and the current time to the second.
+reports::OscalOptions NewOscalOptions();
+
+}  // namespace stagegate::cli::report_files
