@@ -45,10 +45,21 @@ nlohmann::ordered_json FleetPanelsJson(const FleetPanels& panels) {
     for (const auto& [name, value] : model.facts) facts.push_back({{"fact", name}, {"value", value}});
     models.push_back({{"model", model.model}, {"facts", facts}});
   }
+  Json drift = Json::array();
+  for (const FleetPanels::DriftHistogram& h : panels.drift) {
+    drift.push_back({{"stream", h.stream},
+                     {"test", h.test},
+                     {"effect_measure", h.effect_measure},
+                     {"effect", h.effect},
+                     {"edges", h.edges},
+                     {"reference", h.reference},
+                     {"current", h.current}});
+  }
   return Json{{"zones", zones},
               {"certificate_expiry", expiry},
               {"devices_without_certificate", panels.devices_without_certificate},
-              {"models", models}};
+              {"models", models},
+              {"drift", drift}};
 }
 
 std::optional<FleetPanels> ReadFleetPanels(const nlohmann::json& json, std::string* error) {
@@ -79,6 +90,21 @@ std::optional<FleetPanels> ReadFleetPanels(const nlohmann::json& json, std::stri
         facts.facts.emplace_back(fact.at("fact").get<std::string>(), fact.at("value").get<std::string>());
       }
       panels.models.push_back(std::move(facts));
+    }
+    for (const nlohmann::json& item : json.value("drift", nlohmann::json::array())) {
+      FleetPanels::DriftHistogram h;
+      h.stream = item.at("stream").get<std::string>();
+      h.test = item.at("test").get<std::string>();
+      h.effect_measure = item.at("effect_measure").get<std::string>();
+      h.effect = item.at("effect").get<double>();
+      h.edges = item.at("edges").get<std::vector<double>>();
+      h.reference = item.at("reference").get<std::vector<double>>();
+      h.current = item.at("current").get<std::vector<double>>();
+      if (h.edges.size() != h.reference.size() + 1 || h.reference.size() != h.current.size()) {
+        *error = "panels.drift[]: edges must have one more entry than reference and current, which match";
+        return std::nullopt;
+      }
+      panels.drift.push_back(std::move(h));
     }
   } catch (const nlohmann::json::exception& e) {
     *error = fmt::format("panels: {}", e.what());

@@ -34,7 +34,17 @@ struct FleetPanels {
     std::vector<std::pair<std::string, std::string>> facts;  // fact name, value as written in JSON
   };
   std::vector<ModelFacts> models;
-  bool empty() const { return zones.empty() && certificate_expiry.empty() && models.empty(); }
+  // The most drifted input streams (by effect), reference against current
+  // on the same bins (the stream's `drift.histogram` fact).
+  struct DriftHistogram {
+    std::string stream;
+    std::string test;  // the deciding test, and its effect measure and size
+    std::string effect_measure;
+    double effect = 0;
+    std::vector<double> edges, reference, current;  // edges has one more entry than the shares
+  };
+  std::vector<DriftHistogram> drift;
+  bool empty() const { return zones.empty() && certificate_expiry.empty() && models.empty() && drift.empty(); }
 };
 
 nlohmann::ordered_json FleetPanelsJson(const FleetPanels& panels);

@@ -55,6 +55,7 @@ th{background:#eef0f4} td.n{text-align:right;font-variant-numeric:tabular-nums}
 details{margin:6px 0} summary{cursor:pointer}
 td.gap{background:#fee4e2;color:#912018;font-weight:600} td.met{background:#ecfdf3}
 table.heat td.n{min-width:56px}
+.charts{display:flex;flex-wrap:wrap;gap:12px} .charts svg{background:#fff;border:1px solid #d5d9e0;border-radius:4px}
 @page{size:A4;margin:14mm}
 @media print{body{background:#fff} main{max-width:none;padding:0} details{display:block} .card{break-inside:avoid} table{break-inside:auto} tr{break-inside:avoid}}
 )css";
@@ -335,6 +336,44 @@ void DeviceTrust(const AuditReport& report, std::string& out) {
   out += "</p>" + Bars(panels.certificate_expiry, "#2e90fa");
 }
 
+// Reference (grey) and current (blue) shares of one stream on the same bins.
+std::string DriftChart(const FleetPanels::DriftHistogram& h) {
+  const int width = 340, height = 150, left = 8, bottom = 22, plot_height = height - bottom - 18;
+  double max_share = 0.0;
+  for (size_t i = 0; i < h.reference.size(); ++i) max_share = std::max({max_share, h.reference[i], h.current[i]});
+  if (max_share <= 0) max_share = 1;
+  const double bin_width = static_cast<double>(width - 2 * left) / static_cast<double>(h.reference.size());
+  std::string svg = fmt::format(
+      "<svg role=\"img\" viewBox=\"0 0 {0} {1}\" width=\"{0}\" xmlns=\"http://www.w3.org/2000/svg\" "
+      "font-size=\"11\">",
+      width, height);
+  for (size_t i = 0; i < h.reference.size(); ++i) {
+    const double x = left + bin_width * static_cast<double>(i);
+    const double ref_h = h.reference[i] / max_share * plot_height;
+    const double cur_h = h.current[i] / max_share * plot_height;
+    svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#d0d5dd\"/>", x,
+                       18 + plot_height - ref_h, bin_width - 1, ref_h);
+    svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" "
+                       "stroke=\"#1570ef\" stroke-width=\"1.5\"/>",
+                       x + 1, 18 + plot_height - cur_h, std::max(bin_width - 3, 1.0), cur_h);
+  }
+  svg += fmt::format("<text x=\"{}\" y=\"12\">{}</text>", left,
+                     Esc(h.stream + ": " + (h.effect_measure.empty() ? "effect" : h.effect_measure) + " " +
+                         fmt::format("{:.3g}", h.effect)));
+  svg += fmt::format("<text x=\"{}\" y=\"{}\">{:.4g}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.4g}</text>",
+                     left, height - 6, h.edges.front(), width - left, height - 6, h.edges.back());
+  return svg + "</svg>";
+}
+
+void Drift(const AuditReport& report, std::string& out) {
+  if (report.panels.drift.empty()) return;
+  out += "<h2>Drift: the most changed input streams</h2><p class=\"muted\">Share of values per bin in the "
+         "baseline (grey) and in the audited window (blue outline), for the streams a rule found drifted with the "
+         "largest effect.</p><div class=\"charts\">";
+  for (const FleetPanels::DriftHistogram& h : report.panels.drift) out += DriftChart(h);
+  out += "</div>";
+}
+
 void Models(const AuditReport& report, std::string& out) {
   if (report.panels.models.empty()) return;
   out += "<h2>Models: the candidate against the deployed model</h2><p class=\"muted\">Measured in process on the "
@@ -410,6 +449,7 @@ std::string RenderAuditHtml(const AuditReport& report) {
   Findings(report, out);
   ZoneLevels(report, out);
   SlaHeatMap(report, out);
+  Drift(report, out);
   DeviceTrust(report, out);
   Models(report, out);
   Rollups(report, out);

@@ -1,6 +1,8 @@
 #include "engine/cli/audit_panels.h"
 
+#include <algorithm>
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +63,47 @@ constexpr std::string_view kModelFacts[] = {
     "eval.latency_p99_ms", "baseline.latency_p99_ms", "eval.memory_bytes", "digest_match",
     "signature_valid",     "device_fit.ok"};
 
+constexpr size_t kDriftCharts = 6;
+
+// The streams a rule found drifted (its evidence says `stream.drift.drifted`),
+// the largest effects first, with their histograms.
+std::vector<reports::FleetPanels::DriftHistogram> DriftHistograms(const run_pipeline::Run& run,
+                                                                  const subjects::FactProviderRegistry& providers) {
+  std::map<std::string, reports::FleetPanels::DriftHistogram> drifted;
+  for (const eval::OutcomeRecord& outcome : run.result.outcomes) {
+    if (outcome.subject_kind != "stream" || outcome.outcome != eval::Outcome::kFail) continue;
+    auto flag = outcome.evidence.find("stream.drift.drifted");
+    if (flag == outcome.evidence.end() || flag->second != true) continue;
+    reports::FleetPanels::DriftHistogram& h = drifted[outcome.subject_id];
+    h.stream = outcome.subject_id;
+    auto get = [&](const char* name) -> const nlohmann::json* {
+      auto it = outcome.evidence.find(name);
+      return it == outcome.evidence.end() ? nullptr : &it->second;
+    };
+    if (const nlohmann::json* v = get("stream.drift.effect"); v != nullptr && v->is_number()) h.effect = v->get<double>();
+    if (const nlohmann::json* v = get("stream.drift.test"); v != nullptr && v->is_string()) h.test = v->get<std::string>();
+    if (const nlohmann::json* v = get("stream.drift.effect_measure"); v != nullptr && v->is_string()) {
+      h.effect_measure = v->get<std::string>();
+    }
+  }
+  std::vector<reports::FleetPanels::DriftHistogram> ranked;
+  for (auto& [id, h] : drifted) ranked.push_back(std::move(h));
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.effect > b.effect; });
+  std::vector<reports::FleetPanels::DriftHistogram> out;
+  for (reports::FleetPanels::DriftHistogram& h : ranked) {
+    if (out.size() == kDriftCharts) break;
+    const subjects::Subject* stream = run.inputs.Find(facts::SubjectKind::kStream, h.stream);
+    if (stream == nullptr) continue;
+    std::optional<nlohmann::json> histogram = FactOf(providers, *stream, "drift.histogram");
+    if (!histogram || !histogram->is_object()) continue;
+    h.edges = histogram->value("edges", std::vector<double>{});
+    h.reference = histogram->value("reference", std::vector<double>{});
+    h.current = histogram->value("current", std::vector<double>{});
+    if (h.edges.size() == h.reference.size() + 1 && h.reference.size() == h.current.size()) out.push_back(std::move(h));
+  }
+  return out;
+}
+
 }  // namespace
 
 reports::FleetPanels ComputeFleetPanels(const run_pipeline::Run& run) {
@@ -105,6 +148,7 @@ reports::FleetPanels ComputeFleetPanels(const run_pipeline::Run& run) {
     }
     if (!facts.facts.empty()) panels.models.push_back(std::move(facts));
   }
+  panels.drift = DriftHistograms(run, providers);
   return panels;
 }
 

@@ -189,6 +189,47 @@ class DriftState {
     return &entry.ks;
   }
 
+  // Reference and current values of the stream on the same bins, for charts:
+  // twenty equal-width bins over the 0.5th..99.5th percentiles of both
+  // samples (values beyond fall in the end bins), each holding its share of
+  // the finite values. Computed on each call (reports read a few streams).
+  ComputedFact Histogram(const subjects::Subject& stream) const {
+    contracts::Series series;
+    std::string error;
+    if (!fleet_->ReadSeries(stream, &series, &error)) return ComputedFact::Error(error);
+    const std::string key = StreamEntryKey(stream.document.value("device", ""), stream.document.value("sensor", ""));
+    std::optional<DistributionSketch> sketch = baseline_->Find(key, &error);
+    if (!error.empty()) return ComputedFact::Error(error);
+    if (!sketch) return ComputedFact::Missing();
+    const std::vector<double> sentinels = ContractSentinels(stream);
+    const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(EntryDigest(*baseline_, key)), sentinels);
+    std::vector<double> current;
+    SplitFinite(series.values, sentinels, &current);
+    const std::vector<double>& ref = reference.sorted_values;
+    if (ref.empty() || current.empty()) return ComputedFact::Missing();
+    std::sort(current.begin(), current.end());
+    const auto percentile = [](const std::vector<double>& sorted, double q) {
+      return sorted[static_cast<size_t>(q * static_cast<double>(sorted.size() - 1))];
+    };
+    // Outliers beyond the 0.5th..99.5th percentiles of either sample fall in the end bins.
+    const double low = std::min(percentile(ref, 0.005), percentile(current, 0.005));
+    const double high = std::max(percentile(ref, 0.995), percentile(current, 0.995));
+    constexpr int kBins = 20;
+    const double width = high > low ? (high - low) / kBins : 1.0;
+    const auto shares = [&](const std::vector<double>& values) {
+      std::vector<double> counts(kBins, 0.0);
+      for (double v : values) {
+        const int bin = static_cast<int>((v - low) / width);
+        counts[static_cast<size_t>(std::clamp(bin, 0, kBins - 1))] += 1.0;
+      }
+      for (double& c : counts) c /= static_cast<double>(values.size());
+      return counts;
+    };
+    nlohmann::json edges = nlohmann::json::array();
+    for (int i = 0; i <= kBins; ++i) edges.push_back(low + width * i);
+    return ComputedFact::Of(nlohmann::json{{"edges", edges}, {"reference", shares(ref)}, {"current", shares(current)}});
+  }
+
   // The stream's cohort result; null when its device is in no cohort or the
   // baseline has no cohorts (`why` says which).
   const CohortResult* Cohort(const subjects::Subject& stream, std::string* why) const {
@@ -430,6 +471,7 @@ class DriftProvider : public subjects::FactProvider {
       const OnlineRun* run = state_->Online(subject);
       return run == nullptr ? ComputedFact::Missing() : OnlineFact(*run, fact.substr(7));
     }
+    if (fact == "histogram") return state_->Histogram(subject);
     const StreamResult* result = state_->Stream(subject);
     if (result == nullptr) return ComputedFact::Missing();
     if (fact == "ks.p_value" && result->error.empty() && result->in_baseline && result->enough_samples &&
@@ -531,6 +573,10 @@ void RegisterDriftFacts(facts::FactSchema& schema) {
   add("wasserstein", d, "value units", "Wasserstein-1 distance, in the values' units.");
   add("wasserstein_normed", d, "", "Wasserstein-1 distance divided by the reference's standard deviation.");
   add("ks.statistic", d, "", "Two-sample Kolmogorov-Smirnov statistic D.");
+  add("histogram", cel::Type::Map(s, cel::Type::List(d)), "",
+      "The reference and current values on twenty equal-width bins over the 0.5th..99.5th percentiles of both "
+      "(values beyond in the end bins): {edges, reference, current}, each bin's share of the finite values; "
+      "for charts (report.html).");
   add("ks.p_value", d, "", "Two-sided KS p-value (exact or kstwo, as scipy.stats.ks_2samp method='auto').");
   add("cohens_d", d, "", "Cohen's d: mean shift over the pooled standard deviation, signed.");
   add("missing_shift", d, "ratio",

@@ -111,6 +111,15 @@ FleetPanels SamplePanels() {
   panels.certificate_expiry = {{"expired", 3}, {"this week", 0}, {"1-2 weeks", 7}};
   panels.devices_without_certificate = 2;
   panels.models = {{"rul", {{"eval.accuracy", "0.967"}, {"baseline.accuracy", "0.95"}}}};
+  FleetPanels::DriftHistogram drift;
+  drift.stream = "dev-1/vibration";
+  drift.test = "ks";
+  drift.effect_measure = "ks_d";
+  drift.effect = 0.42;
+  drift.edges = {0, 1, 2};
+  drift.reference = {0.75, 0.25};
+  drift.current = {0.25, 0.75};
+  panels.drift = {drift};
   return panels;
 }
 
@@ -125,6 +134,10 @@ TEST(FleetPanelsTest, JsonRoundTripsAndRefusesWrongShapes) {
   broken["zones"][0]["target"] = {1, 2};
   EXPECT_FALSE(ReadFleetPanels(broken, &error));
   EXPECT_NE(error.find("panels.zones[].target"), std::string::npos) << error;
+  broken = json;
+  broken["drift"][0]["edges"] = {0, 1};
+  EXPECT_FALSE(ReadFleetPanels(broken, &error));
+  EXPECT_NE(error.find("one more entry"), std::string::npos) << error;
   broken = json;
   broken["models"][0]["facts"][0]["value"] = 3;
   EXPECT_FALSE(ReadFleetPanels(broken, &error));
@@ -152,6 +165,7 @@ TEST(FleetPanelsTest, HtmlShowsZoneLevelsExpiryAndModels) {
   EXPECT_NE(html.find("10.0%"), std::string::npos);  // 10 of 100 streams fail
   EXPECT_NE(html.find("2 device(s) have no readable certificate"), std::string::npos);
   EXPECT_NE(html.find("<code>eval.accuracy</code>"), std::string::npos);
+  EXPECT_NE(html.find("dev-1/vibration: ks_d 0.42"), std::string::npos);
   // Without panels or contract rules, none of these sections.
   const eval::RunResult plain = testing::FullRun();
   AuditReport bare;
