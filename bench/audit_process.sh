@@ -20,11 +20,14 @@ at=2024-03-02T00:00:00Z
 if [ ! -f "$cache/ready" ]; then
   rm -rf "$cache" && mkdir -p "$cache"
   echo "building the fleet in $cache (once)" >&2
-  # The inventory, trust artefacts and zones; its own telemetry is one sample per device.
-  "$binary" simulate --out "$cache/fleet" --seed 3 --devices "$devices" --days 0.0007 --rate-hz 0.02 \
+  # The inventory, trust artefacts (made for the end of the audited day) and
+  # zones; its own telemetry CSV is a few samples per device, unused.
+  "$binary" simulate --out "$cache/fleet" --seed 3 --devices "$devices" --days 1 --rate-hz 0.0002 \
     --sensors temperature --faults none --trust --trust-faulty-share 0.05 >/dev/null
   "$generator" "$cache/telemetry.db" "$devices" 1440 >&2
-  "$binary" baseline create --store "$cache/telemetry.db" --window 2024-03-01T00:00:00Z/2024-03-01T06:00:00Z \
+  # The reference is the audited day itself (a fleet without drift but the
+  # injected faults): a reference of a few hours would call every daily cycle drift.
+  "$binary" baseline create --store "$cache/telemetry.db" --window 2024-03-01T00:00:00Z/2024-03-02T00:00:00Z \
     --out fleet-reference >/dev/null
   repo="$cache/policy-repo"
   mkdir -p "$repo/frameworks" "$repo/contracts" "$repo/fleet"
