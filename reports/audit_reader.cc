@@ -9,29 +9,10 @@ namespace {
 
 using Json = nlohmann::json;
 using internal::JsonReader;
+using internal::ReadCounts;
 
 constexpr eval::ControlStatus kStatuses[] = {eval::ControlStatus::kSatisfied, eval::ControlStatus::kNotSatisfied,
                                              eval::ControlStatus::kPartial, eval::ControlStatus::kNoEvidence};
-
-eval::Counts ReadCounts(JsonReader& r, const Json& object, const std::string& path) {
-  eval::Counts counts;
-  const Json* json = r.Object(object, "counts", path);
-  if (json == nullptr) return counts;
-  const std::string at = JsonReader::Join(path, "counts");
-  counts.pass = r.Integer(*json, "pass", at);
-  counts.fail = r.Integer(*json, "fail", at);
-  counts.not_evaluable = r.Integer(*json, "not_evaluable", at);
-  counts.error = r.Integer(*json, "error", at);
-  counts.waived = r.Integer(*json, "waived", at);
-  counts.not_applicable = r.Integer(*json, "not_applicable", at);
-  return counts;
-}
-
-int ReadInt(JsonReader& r, const Json& object, std::string_view key, const std::string& path) {
-  const int64_t value = r.Integer(object, key, path);
-  if (r.ok() && (value < 0 || value > INT32_MAX)) r.Fail(JsonReader::Join(path, key), "out of range");
-  return static_cast<int>(value);
-}
 
 eval::ControlCoverage ReadControl(JsonReader& r, const Json& json, const std::string& path) {
   eval::ControlCoverage control;
@@ -39,7 +20,7 @@ eval::ControlCoverage ReadControl(JsonReader& r, const Json& json, const std::st
   control.title = r.String(json, "title", path);
   // Written only when not empty or zero.
   control.family = r.String(json, "family", path, false);
-  if (r.Member(json, "level", path, false) != nullptr) control.level = ReadInt(r, json, "level", path);
+  if (r.Member(json, "level", path, false) != nullptr) control.level = r.Int32(json, "level", path);
   control.evidence = r.String(json, "evidence_expected", path, false);
   std::vector<std::string_view> names;
   for (eval::ControlStatus status : kStatuses) names.push_back(eval::ControlStatusName(status));
@@ -57,11 +38,11 @@ eval::FrameworkCoverage ReadFramework(JsonReader& r, const Json& json, const std
   framework.version = r.String(json, "version", path);
   if (const Json* summary = r.Object(json, "summary", path)) {
     const std::string at = JsonReader::Join(path, "summary");
-    framework.satisfied = ReadInt(r, *summary, "satisfied", at);
-    framework.not_satisfied = ReadInt(r, *summary, "not_satisfied", at);
-    framework.partial = ReadInt(r, *summary, "partial", at);
-    framework.no_evidence = ReadInt(r, *summary, "no_evidence", at);
-    framework.gaps = ReadInt(r, *summary, "gaps", at);
+    framework.satisfied = r.Int32(*summary, "satisfied", at);
+    framework.not_satisfied = r.Int32(*summary, "not_satisfied", at);
+    framework.partial = r.Int32(*summary, "partial", at);
+    framework.no_evidence = r.Int32(*summary, "no_evidence", at);
+    framework.gaps = r.Int32(*summary, "gaps", at);
   }
   if (const Json* controls = r.Objects(json, "controls", path)) {
     const std::string at = JsonReader::Join(path, "controls");

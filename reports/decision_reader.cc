@@ -13,6 +13,7 @@ namespace {
 
 using Json = nlohmann::json;
 using internal::JsonReader;
+using internal::ReadCounts;
 namespace in = internal;
 
 constexpr std::string_view kDecisionSchema = "stagegate.decision/v1";
@@ -37,20 +38,6 @@ eval::Severity ReadSeverity(JsonReader& r, const Json& object, std::string_view 
   return kSeverities[r.OneOf(object, key, path, Names(kSeverities, in::SeverityText))];
 }
 
-eval::Counts ReadCounts(JsonReader& r, const Json& object, const std::string& path) {
-  eval::Counts counts;
-  const Json* json = r.Object(object, "counts", path);
-  if (json == nullptr) return counts;
-  const std::string at = JsonReader::Join(path, "counts");
-  counts.pass = r.Integer(*json, "pass", at);
-  counts.fail = r.Integer(*json, "fail", at);
-  counts.not_evaluable = r.Integer(*json, "not_evaluable", at);
-  counts.error = r.Integer(*json, "error", at);
-  counts.waived = r.Integer(*json, "waived", at);
-  counts.not_applicable = r.Integer(*json, "not_applicable", at);
-  return counts;
-}
-
 bundle::SourceInfo ReadSource(JsonReader& r, const Json& document) {
   bundle::SourceInfo source;
   const Json* json = r.Object(document, "policy_source", "");
@@ -65,12 +52,6 @@ bundle::SourceInfo ReadSource(JsonReader& r, const Json& document) {
   source.dirty = r.Bool(*json, "dirty", at);
   source.path_in_repo = r.String(*json, "path_in_repo", at);
   return source;
-}
-
-int ReadLineOrColumn(JsonReader& r, const Json& object, std::string_view key, const std::string& path) {
-  const int64_t value = r.Integer(object, key, path);
-  if (r.ok() && (value < 0 || value > INT32_MAX)) r.Fail(JsonReader::Join(path, key), "out of range");
-  return static_cast<int>(value);
 }
 
 eval::RuleInfo ReadRule(JsonReader& r, const Json& json, const std::string& path) {
@@ -90,8 +71,8 @@ eval::RuleInfo ReadRule(JsonReader& r, const Json& json, const std::string& path
   if (const Json* location = r.Object(json, "location", path)) {
     const std::string at = JsonReader::Join(path, "location");
     rule.location.file = r.String(*location, "file", at);
-    rule.location.line = ReadLineOrColumn(r, *location, "line", at);
-    rule.location.column = ReadLineOrColumn(r, *location, "column", at);
+    rule.location.line = r.Int32(*location, "line", at);
+    rule.location.column = r.Int32(*location, "column", at);
   }
   return rule;
 }

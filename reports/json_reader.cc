@@ -123,4 +123,24 @@ size_t JsonReader::OneOf(const nlohmann::json& object, std::string_view key, con
   return 0;
 }
 
+int JsonReader::Int32(const nlohmann::json& object, std::string_view key, const std::string& path) {
+  const int64_t value = Integer(object, key, path);
+  if (ok_ && (value < 0 || value > INT32_MAX)) Fail(Join(path, key), "out of range");
+  return static_cast<int>(value);
+}
+
+eval::Counts ReadCounts(JsonReader& r, const nlohmann::json& object, const std::string& path) {
+  eval::Counts counts;
+  const nlohmann::json* json = r.Object(object, "counts", path);
+  if (json == nullptr) return counts;
+  const std::string at = JsonReader::Join(path, "counts");
+  counts.pass = r.Integer(*json, "pass", at);
+  counts.fail = r.Integer(*json, "fail", at);
+  counts.not_evaluable = r.Integer(*json, "not_evaluable", at);
+  counts.error = r.Integer(*json, "error", at);
+  counts.waived = r.Integer(*json, "waived", at);
+  counts.not_applicable = r.Integer(*json, "not_applicable", at);
+  return counts;
+}
+
 }  // namespace stagegate::reports::internal

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/eval/run_result.h"
+
 namespace stagegate::reports::internal {
 
 class JsonReader {
@@ -36,6 +38,8 @@ class JsonReader {
                      bool required = true);
   bool Bool(const nlohmann::json& object, std::string_view key, const std::string& path);
   int64_t Integer(const nlohmann::json& object, std::string_view key, const std::string& path);
+  // An Integer from 0 to INT32_MAX (a line, a level, a count of controls).
+  int Int32(const nlohmann::json& object, std::string_view key, const std::string& path);
   const nlohmann::json* Object(const nlohmann::json& object, std::string_view key, const std::string& path,
                                bool required = true);
   // Returns the array member `key` of `object` whose elements are all objects.
@@ -52,5 +56,9 @@ class JsonReader {
   std::string* error_;
   bool ok_ = true;
 };
+
+// The outcome counts in member `counts` of `object` (a run's, a rule's or a
+// control's), zero when absent after a failure.
+eval::Counts ReadCounts(JsonReader& r, const nlohmann::json& object, const std::string& path);
 
 }  // namespace stagegate::reports::internal

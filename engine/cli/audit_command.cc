@@ -106,13 +106,7 @@ int RunAudit(const AuditArguments& args) {
   request.record_passing = false;
   request.show_progress = true;
   const std::filesystem::path out(args.out);
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec || !std::filesystem::is_directory(out)) {
-    std::cerr << "error: --out " << args.out << ": cannot create the directory"
-              << (ec ? " (" + ec.message() + ")" : std::string()) << "; choose a writable path\n";
-    return 2;
-  }
+  if (!report_files::CreateReportFolder(args.out)) return 2;
 
   run_pipeline::Run run;
   if (const int code = run_pipeline::Execute(request, &run); code != 0) return code;

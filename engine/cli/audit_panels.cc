@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/subjects/field_selector.h"
+
 namespace stagegate::cli {
 namespace {
 
@@ -16,15 +18,7 @@ namespace {
 // the provider serving it; nullopt when neither gives a value.
 std::optional<nlohmann::json> FactOf(const subjects::FactProviderRegistry& providers, const subjects::Subject& subject,
                                      std::string_view fact) {
-  const nlohmann::json* node = &subject.document;
-  size_t start = 0;
-  while (node != nullptr && start <= fact.size()) {
-    const size_t dot = std::min(fact.find('.', start), fact.size());
-    const std::string key(fact.substr(start, dot - start));
-    node = node->is_object() && node->contains(key) ? &(*node)[key] : nullptr;
-    if (dot == fact.size()) break;
-    start = dot + 1;
-  }
+  const nlohmann::json* node = subjects::FindField(subject.document, fact);
   if (node != nullptr && !node->is_null() && !node->is_object()) return *node;
   const subjects::FactProvider* provider = providers.Find(subject.kind, fact);
   if (provider == nullptr) return std::nullopt;

@@ -134,13 +134,7 @@ int RunReport(const ReportArguments& args) {
     return kBadInput;
   }
   const std::filesystem::path out(args.out);
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec || !std::filesystem::is_directory(out)) {
-    std::cerr << "error: --out " << args.out << ": cannot create the directory"
-              << (ec ? " (" + ec.message() + ")" : std::string()) << "; choose a writable path\n";
-    return kBadInput;
-  }
+  if (!report_files::CreateReportFolder(args.out)) return kBadInput;
   if (run.stored.kind == "audit") {
     if (const int code = WriteAuditFiles(out, run, store_path); code != kWritten) return code;
   } else if (!WriteGateFiles(out, run.result)) {

@@ -38,4 +38,15 @@ reports::OscalOptions NewOscalOptions() {
   return options;
 }
 
+bool CreateReportFolder(const std::string& out) {
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec || !std::filesystem::is_directory(out)) {
+    std::cerr << "error: --out " << out << ": cannot create the directory"
+              << (ec ? " (" + ec.message() + ")" : std::string()) << "; choose a writable path\n";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace stagegate::cli::report_files

@@ -14,6 +14,10 @@ namespace stagegate::cli::report_files {
 // the error and returns false on failure.
 bool WriteReportFile(const std::filesystem::path& dir, const std::string& name, const std::string& content);
 
+// Creates the --out folder `out` (and its parents). Prints the error and
+// returns false when it cannot be made.
+bool CreateReportFolder(const std::string& out);
+
 // Returns the options of a new oscal-assessment-results.json: a fresh UUID
 // and the current time to the second.
 reports::OscalOptions NewOscalOptions();

@@ -144,16 +144,11 @@ bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* er
       }
       return false;
     }
-    YAML::Node root = YAML::Load(std::string(yaml_text));
-    if (!YamlWithinBudget(root)) {
-      if (error != nullptr) {
-        *error = "line 1, column 1: the document expands to more than " + std::to_string(kMaxYamlValues) +
-                 " values (nested YAML aliases?) or nests deeper than " + std::to_string(kMaxYamlDepth) +
-                 " levels; write the values out or split the document";
-      }
+    std::string budget_error;
+    if (!YamlNodeToJson(YAML::Load(std::string(yaml_text)), out, &budget_error)) {
+      if (error != nullptr) *error = "line 1, column 1: " + budget_error;
       return false;
     }
-    *out = Convert(root);
     return true;
   } catch (const YAML::Exception& e) {
     if (error != nullptr) {
