@@ -97,6 +97,17 @@ eval::Rollups ReadRollups(JsonReader& r, const Json& json, const std::string& pa
       rollups.worst.push_back(std::move(offender));
     }
   }
+  // Absent from records of audits before it existed.
+  if (const Json* sites = r.Object(json, "finding_sites", path, /*required=*/false)) {
+    const std::string at = JsonReader::Join(path, "finding_sites");
+    for (const auto& [subject, site] : sites->items()) {
+      if (!site.is_string()) {
+        r.Fail(JsonReader::Join(at, subject), "expected a string (the site)");
+        break;
+      }
+      rollups.finding_sites.emplace(subject, site.get<std::string>());
+    }
+  }
   return rollups;
 }
 

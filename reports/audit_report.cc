@@ -75,7 +75,10 @@ Json RollupsJson(const eval::Rollups& rollups) {
                          {"low", o.low},
                          {"rules", o.rules}});
   }
-  return Json{{"dimensions", std::move(dimensions)}, {"worst_offenders", std::move(worst)}};
+  Json sites = Json::object();
+  for (const auto& [subject, site] : rollups.finding_sites) sites[subject] = site;
+  return Json{{"dimensions", std::move(dimensions)}, {"worst_offenders", std::move(worst)},
+              {"finding_sites", std::move(sites)}};
 }
 
 std::string_view StatusLabel(eval::ControlStatus status) {

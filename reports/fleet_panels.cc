@@ -43,7 +43,15 @@ nlohmann::ordered_json FleetPanelsJson(const FleetPanels& panels) {
   for (const FleetPanels::ModelFacts& model : panels.models) {
     Json facts = Json::array();
     for (const auto& [name, value] : model.facts) facts.push_back({{"fact", name}, {"value", value}});
-    models.push_back({{"model", model.model}, {"facts", facts}});
+    Json checks = Json::array();
+    for (const FleetPanels::ModelCheck& check : model.checks) {
+      checks.push_back({{"rule", check.rule},
+                        {"title", check.title},
+                        {"thresholds", check.thresholds},
+                        {"outcome", check.outcome},
+                        {"message", check.message}});
+    }
+    models.push_back({{"model", model.model}, {"facts", facts}, {"checks", checks}});
   }
   Json drift = Json::array();
   for (const FleetPanels::DriftHistogram& h : panels.drift) {
@@ -88,6 +96,12 @@ std::optional<FleetPanels> ReadFleetPanels(const nlohmann::json& json, std::stri
       facts.model = model.at("model").get<std::string>();
       for (const nlohmann::json& fact : model.at("facts")) {
         facts.facts.emplace_back(fact.at("fact").get<std::string>(), fact.at("value").get<std::string>());
+      }
+      // Records of audits before checks existed have none.
+      for (const nlohmann::json& check : model.value("checks", nlohmann::json::array())) {
+        facts.checks.push_back({check.at("rule").get<std::string>(), check.at("title").get<std::string>(),
+                                check.at("thresholds").get<std::string>(), check.at("outcome").get<std::string>(),
+                                check.at("message").get<std::string>()});
       }
       panels.models.push_back(std::move(facts));
     }

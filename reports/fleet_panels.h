@@ -29,9 +29,18 @@ struct FleetPanels {
   std::vector<std::pair<std::string, int64_t>> certificate_expiry;
   int64_t devices_without_certificate = 0;
   // Per model subject: the gate's measured facts (candidate and deployed).
+  // Per model subject: each model rule's thresholds and how the model fared.
+  struct ModelCheck {
+    std::string rule;        // RuleInfo::id
+    std::string title;
+    std::string thresholds;  // the rule's parameters, "max_p99_ms = 50, ..." ("" when it has none)
+    std::string outcome;     // "pass", "fail", ...; "pass or not_applicable" when the run's counts cannot tell
+    std::string message;     // the finding's message, when the outcome is one
+  };
   struct ModelFacts {
     std::string model;
     std::vector<std::pair<std::string, std::string>> facts;  // fact name, value as written in JSON
+    std::vector<ModelCheck> checks;
   };
   std::vector<ModelFacts> models;
   // The most drifted input streams (by effect), reference against current

@@ -4,6 +4,7 @@
 // where, against which controls, what changed, and how to verify it.
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <string>
 #include <vector>
@@ -162,16 +163,57 @@ void Coverage(const AuditReport& report, std::string& out) {
   }
 }
 
+bool IsFinding(eval::Outcome outcome) {
+  return outcome == eval::Outcome::kFail || outcome == eval::Outcome::kError ||
+         outcome == eval::Outcome::kNotEvaluable;
+}
+
+using RulesById = std::map<std::string, const eval::RuleInfo*>;
+
+RulesById IndexRules(const eval::RunResult& r) {
+  RulesById rules;
+  for (const eval::RuleInfo& rule : r.rules) rules.emplace(rule.id, &rule);
+  return rules;
+}
+
+// One collapsible table of findings, the most severe first, with the values
+// each rule read.
+void FindingsTable(const std::string& heading, std::vector<const eval::OutcomeRecord*> findings,
+                   const RulesById& rules, std::string& out) {
+  auto severity = [&rules](const eval::OutcomeRecord* o) {
+    auto rule = rules.find(o->rule_id);
+    return rule == rules.end() ? eval::Severity::kMedium : rule->second->severity;
+  };
+  std::stable_sort(findings.begin(), findings.end(), [&](const auto* a, const auto* b) {
+    return severity(a) > severity(b);
+  });
+  out += fmt::format("<details><summary><b>{}</b>: {} finding{}</summary><table><tr><th>Subject</th><th>Rule</th>"
+                     "<th>Severity</th><th>What is wrong</th><th>Evidence</th></tr>",
+                     Esc(heading), findings.size(), findings.size() == 1 ? "" : "s");
+  for (size_t i = 0; i < findings.size() && i < kMaxRows; ++i) {
+    const eval::OutcomeRecord& o = *findings[i];
+    std::string evidence;
+    for (const auto& [name, value] : o.evidence) {
+      std::string shown = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (shown.size() > 120) shown = shown.substr(0, 119) + "…";
+      evidence += (evidence.empty() ? "" : "<br>") + Esc(name) + " = <code>" + Esc(shown) + "</code>";
+    }
+    out += fmt::format("<tr><td>{}/{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", Esc(o.subject_kind),
+                       Esc(o.subject_id), Esc(o.rule_id), in::SeverityText(severity(&o)), Esc(o.message), evidence);
+  }
+  out += "</table>";
+  if (findings.size() > kMaxRows) {
+    out += fmt::format("<p class=\"muted\">… and {} more in report.json</p>", findings.size() - kMaxRows);
+  }
+  out += "</details>";
+}
+
 void Findings(const AuditReport& report, std::string& out) {
   const eval::RunResult& r = *report.result;
-  std::map<std::string, const eval::RuleInfo*> rules;
-  for (const eval::RuleInfo& rule : r.rules) rules.emplace(rule.id, &rule);
+  const RulesById rules = IndexRules(r);
   std::map<std::string, std::vector<const eval::OutcomeRecord*>> by_control;
   for (const eval::OutcomeRecord& o : r.outcomes) {
-    if (o.outcome != eval::Outcome::kFail && o.outcome != eval::Outcome::kError &&
-        o.outcome != eval::Outcome::kNotEvaluable) {
-      continue;
-    }
+    if (!IsFinding(o.outcome)) continue;
     auto rule = rules.find(o.rule_id);
     if (rule == rules.end() || rule->second->controls.empty()) {
       by_control["(no control)"].push_back(&o);
@@ -184,27 +226,30 @@ void Findings(const AuditReport& report, std::string& out) {
     out += "<p>No findings.</p>";
     return;
   }
-  for (const auto& [control, findings] : by_control) {
-    out += fmt::format("<details><summary><b>{}</b>: {} finding{}</summary><table><tr><th>Subject</th><th>Rule</th>"
-                       "<th>Severity</th><th>What is wrong</th><th>Evidence</th></tr>",
-                       Esc(control), findings.size(), findings.size() == 1 ? "" : "s");
-    for (size_t i = 0; i < findings.size() && i < kMaxRows; ++i) {
-      const eval::OutcomeRecord& o = *findings[i];
-      auto rule = rules.find(o.rule_id);
-      std::string evidence;
-      for (const auto& [name, value] : o.evidence) {
-        std::string shown = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        if (shown.size() > 120) shown = shown.substr(0, 119) + "…";
-        evidence += (evidence.empty() ? "" : "<br>") + Esc(name) + " = <code>" + Esc(shown) + "</code>";
-      }
-      out += fmt::format("<tr><td>{}/{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", Esc(o.subject_kind),
-                         Esc(o.subject_id), Esc(o.rule_id),
-                         rule == rules.end() ? "" : std::string(in::SeverityText(rule->second->severity)),
-                         Esc(o.message), evidence);
-    }
-    if (findings.size() > kMaxRows) out += fmt::format("<p class=\"muted\">… and {} more in report.json</p>", findings.size() - kMaxRows);
-    out += "</table></details>";
+  for (auto& [control, findings] : by_control) FindingsTable(control, std::move(findings), rules, out);
+}
+
+// Findings by the site of their device, the site with the most first;
+// subjects that belong to no site (models, zones, data flows) last.
+void FindingsBySite(const AuditReport& report, std::string& out) {
+  const eval::RunResult& r = *report.result;
+  const std::string kNoSite = "(no site)";
+  std::map<std::string, std::vector<const eval::OutcomeRecord*>> by_site;
+  for (const eval::OutcomeRecord& o : r.outcomes) {
+    if (!IsFinding(o.outcome)) continue;
+    auto site = report.rollups.finding_sites.find(o.subject_kind + "/" + o.subject_id);
+    by_site[site == report.rollups.finding_sites.end() ? kNoSite : site->second].push_back(&o);
   }
+  if (by_site.empty() || (by_site.size() == 1 && by_site.count(kNoSite) == 1)) return;
+  std::vector<std::pair<std::string, std::vector<const eval::OutcomeRecord*>>> sites(by_site.begin(), by_site.end());
+  std::stable_sort(sites.begin(), sites.end(), [&kNoSite](const auto& a, const auto& b) {
+    if ((a.first == kNoSite) != (b.first == kNoSite)) return b.first == kNoSite;
+    return a.second.size() > b.second.size();
+  });
+  const RulesById rules = IndexRules(r);
+  out += "<h2>Findings at each site</h2><p class=\"muted\">A stream's or device's findings count for the device's site; "
+         "the most severe are listed first, with the values the rule read.</p>";
+  for (auto& [site, findings] : sites) FindingsTable(site, std::move(findings), rules, out);
 }
 
 void Rollups(const AuditReport& report, std::string& out) {
@@ -374,17 +419,72 @@ void Drift(const AuditReport& report, std::string& out) {
   out += "</div>";
 }
 
+// The class an outcome's text is shown in.
+std::string_view OutcomeClass(std::string_view outcome) {
+  if (outcome == "pass") return "s-satisfied";
+  if (outcome == "fail" || outcome == "error") return "s-not_satisfied";
+  if (outcome == "not_evaluable" || outcome == "waived") return "s-partial";
+  return "s-no_evidence";
+}
+
+// A measured number as people read it (4 significant digits); anything else as written.
+std::string Readable(const std::string& json_value) {
+  double number = 0;
+  const char* end = json_value.data() + json_value.size();
+  auto [stop, error] = std::from_chars(json_value.data(), end, number);
+  if (error != std::errc() || stop != end) return json_value;
+  return fmt::format("{:.4g}", number);
+}
+
 void Models(const AuditReport& report, std::string& out) {
   if (report.panels.models.empty()) return;
-  out += "<h2>Models: the candidate against the deployed model</h2><p class=\"muted\">Measured in process on the "
-         "golden dataset (eval.*) and for the deployed model (baseline.*); the model rules' findings above say which "
-         "thresholds they break.</p>";
+  out += "<h2>Models: the candidate against its thresholds and the deployed model</h2><p class=\"muted\">Measured in "
+         "process on the golden dataset: the candidate (<code>eval.*</code>) and the deployed model "
+         "(<code>baseline.*</code>); then each model rule with the thresholds it was given.</p>";
   for (const FleetPanels::ModelFacts& model : report.panels.models) {
-    out += fmt::format("<h3>{}</h3><table><tr><th>Fact</th><th>Value</th></tr>", Esc(model.model));
+    out += fmt::format("<h3>{}</h3>", Esc(model.model));
+    // Measures side by side: "eval.X" is the candidate's, "baseline.X" the deployed model's.
+    std::vector<std::string> measures;
+    std::map<std::string, std::string> candidate, deployed, other;
     for (const auto& [fact, value] : model.facts) {
-      out += fmt::format("<tr><td><code>{}</code></td><td class=\"n\">{}</td></tr>", Esc(fact), Esc(value));
+      if (fact.starts_with("eval.")) {
+        const std::string measure = fact.substr(5);
+        if (candidate.count(measure) == 0 && deployed.count(measure) == 0) measures.push_back(measure);
+        candidate[measure] = value;
+      } else if (fact.starts_with("baseline.")) {
+        const std::string measure = fact.substr(9);
+        if (candidate.count(measure) == 0 && deployed.count(measure) == 0) measures.push_back(measure);
+        deployed[measure] = value;
+      } else {
+        other[fact] = value;
+      }
     }
-    out += "</table>";
+    if (!measures.empty()) {
+      out += "<table><tr><th>Measure</th><th>Candidate</th><th>Deployed</th></tr>";
+      for (const std::string& measure : measures) {
+        out += fmt::format("<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                           Esc(measure), Esc(candidate.count(measure) ? Readable(candidate[measure]) : "—"),
+                           Esc(deployed.count(measure) ? Readable(deployed[measure]) : "—"));
+      }
+      out += "</table>";
+    }
+    if (!other.empty()) {
+      out += "<table><tr><th>Integrity and fit</th><th>Value</th></tr>";
+      for (const auto& [fact, value] : other) {
+        out += fmt::format("<tr><td><code>{}</code></td><td class=\"n\">{}</td></tr>", Esc(fact), Esc(value));
+      }
+      out += "</table>";
+    }
+    if (!model.checks.empty()) {
+      out += "<table><tr><th>Rule</th><th>Thresholds</th><th>Outcome</th><th>What is wrong</th></tr>";
+      for (const FleetPanels::ModelCheck& check : model.checks) {
+        out += fmt::format("<tr><td>{}<br><span class=\"muted\">{}</span></td><td>{}</td><td class=\"{}\">{}</td>"
+                           "<td>{}</td></tr>",
+                           Esc(check.rule), Esc(check.title), Esc(check.thresholds), OutcomeClass(check.outcome),
+                           Esc(check.outcome), Esc(check.message));
+      }
+      out += "</table>";
+    }
   }
 }
 
@@ -447,6 +547,7 @@ std::string RenderAuditHtml(const AuditReport& report) {
   Trend(report, out);
   Coverage(report, out);
   Findings(report, out);
+  FindingsBySite(report, out);
   ZoneLevels(report, out);
   SlaHeatMap(report, out);
   Drift(report, out);

@@ -74,7 +74,8 @@ std::string RenderAuditMarkdown(const AuditReport& report);
 // Renders report.html: one self-contained file (no scripts, fonts, images or
 // network; inline CSS and SVG charts made here) for readers who do not read
 // JSON: decision and headline numbers, changes since the last audit,
-// framework coverage, findings by control, worst offenders and roll-ups,
+// framework coverage, findings by control and by site, the fleet panels (zones,
+// contracts, drift, certificates, model checks), worst offenders and roll-ups,
 // waivers, and the evidence block with how to verify it.
 std::string RenderAuditHtml(const AuditReport& report);
 

@@ -57,6 +57,56 @@ constexpr std::string_view kModelFacts[] = {
     "eval.latency_p99_ms", "baseline.latency_p99_ms", "eval.memory_bytes", "digest_match",
     "signature_valid",     "device_fit.ok"};
 
+// A rule's parameters as a reader sees its thresholds: "min_accuracy = 0.9, min_f1 = 0.85".
+std::string ThresholdText(const nlohmann::json& params) {
+  constexpr size_t kLongestValue = 60;
+  std::string text;
+  if (!params.is_object()) return text;
+  for (const auto& [name, value] : params.items()) {
+    std::string shown = value.is_string() ? value.get<std::string>()
+                                          : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (shown.size() > kLongestValue) shown = shown.substr(0, kLongestValue - 1) + "…";
+    text += (text.empty() ? "" : ", ") + name + " = " + shown;
+  }
+  return text;
+}
+
+// How each model rule judged `model`: its finding when it has one, else what
+// the rule's counts allow to say. Passing outcomes are not recorded one by
+// one, so with several models a rule that passed some and did not apply to
+// others cannot tell which.
+std::vector<reports::FleetPanels::ModelCheck> ModelChecks(const run_pipeline::Run& run,
+                                                          const subjects::Subject& model) {
+  std::map<std::string, const nlohmann::json*> params;
+  for (const policy::Policy& policy : run.loaded->policies) {
+    for (const policy::RuleInstance& instance : policy.rules) params[policy.name + "/" + instance.id] = &instance.params;
+  }
+  std::map<std::string, const eval::OutcomeRecord*> judged;
+  for (const eval::OutcomeRecord& outcome : run.result.outcomes) {
+    if (outcome.subject_kind == "model" && outcome.subject_id == model.id) judged.emplace(outcome.rule_id, &outcome);
+  }
+  std::vector<reports::FleetPanels::ModelCheck> checks;
+  for (const eval::RuleInfo& rule : run.result.rules) {
+    if (rule.subject_kind != "model") continue;
+    reports::FleetPanels::ModelCheck check;
+    check.rule = rule.id;
+    check.title = rule.title;
+    if (auto it = params.find(rule.id); it != params.end()) check.thresholds = ThresholdText(*it->second);
+    if (auto it = judged.find(rule.id); it != judged.end()) {
+      check.outcome = eval::OutcomeName(it->second->outcome);
+      check.message = it->second->message;
+    } else if (rule.counts.not_applicable == 0) {
+      check.outcome = "pass";
+    } else if (rule.counts.pass == 0) {
+      check.outcome = "not_applicable";
+    } else {
+      check.outcome = "pass or not_applicable";
+    }
+    checks.push_back(std::move(check));
+  }
+  return checks;
+}
+
 constexpr size_t kDriftCharts = 6;
 
 // The streams a rule found drifted (its evidence says `stream.drift.drifted`),
@@ -140,7 +190,8 @@ reports::FleetPanels ComputeFleetPanels(const run_pipeline::Run& run) {
       std::optional<nlohmann::json> value = FactOf(providers, *model, fact);
       if (value && !value->is_null()) facts.facts.emplace_back(std::string(fact), value->dump());
     }
-    if (!facts.facts.empty()) panels.models.push_back(std::move(facts));
+    facts.checks = ModelChecks(run, *model);
+    if (!facts.facts.empty() || !facts.checks.empty()) panels.models.push_back(std::move(facts));
   }
   panels.drift = DriftHistograms(run, providers);
   return panels;

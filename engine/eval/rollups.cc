@@ -68,6 +68,7 @@ Rollups ComputeRollups(const RunResult& result, const subjects::SubjectSet& subj
     ++tally.group.subjects;
   }
 
+  Rollups out;
   std::map<std::pair<std::string, std::string>, Offender> offenders;
   auto count = [](GroupTally& tally, const subjects::Subject* subject, Severity severity) {
     ++tally.group.findings;
@@ -99,6 +100,8 @@ Rollups ComputeRollups(const RunResult& result, const subjects::SubjectSet& subj
                                       : *kind == facts::SubjectKind::kStream ? subject->device
                                                                              : nullptr;
     if (device != nullptr) {
+      const std::string site = FieldValue(*device, "site");
+      if (site != kNone) out.finding_sites.emplace(outcome.subject_kind + "/" + outcome.subject_id, site);
       for (const char* dimension : kDeviceDimensions) {
         count(device_groups[dimension][FieldValue(*device, dimension)], device, severity);
       }
@@ -106,7 +109,6 @@ Rollups ComputeRollups(const RunResult& result, const subjects::SubjectSet& subj
     if (*kind == facts::SubjectKind::kModel) count(model_groups[ModelVersion(*subject)], subject, severity);
   }
 
-  Rollups out;
   for (const char* dimension : kDeviceDimensions) {
     Rollup rollup;
     rollup.dimension = dimension;

@@ -8,6 +8,7 @@
 // version. Waived outcomes are not findings.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct Offender {
 struct Rollups {
   std::vector<Rollup> dimensions;
   std::vector<Offender> worst;  // at most `max_offenders`, most serious first
+  // The site of every subject with a finding whose device names one:
+  // "stream/dev-7/temperature" → "plant-a". Reports list findings by site.
+  std::map<std::string, std::string> finding_sites;
 };
 
 // Rolls up `result` (run on `subjects`).

@@ -65,6 +65,9 @@ TEST(RollupsTest, FindingsPerGroupAndWorstOffenders) {
   EXPECT_EQ(rollups.worst[0].subject_id, "d-3/temp");
   EXPECT_EQ(rollups.worst[0].rules, (std::vector<std::string>{"p/critical", "p/high"}));
   EXPECT_EQ(rollups.worst[1].subject_id, "d-1");
+  // Sites of the subjects with findings; a model has none, a waived device is not listed.
+  EXPECT_EQ(rollups.finding_sites,
+            (std::map<std::string, std::string>{{"device/d-1", "plant-a"}, {"stream/d-3/temp", "plant-b"}}));
 }
 
 }  // namespace

@@ -35,6 +35,8 @@ AuditReport Sample(const eval::RunResult& run) {
   site.groups = {{"plant-a", 10, 2, 3, 0, 1}};
   report.rollups.dimensions = {site};
   report.rollups.worst = {{"device", "dev-7", 3, 0, 1, 2, 0, {"p/r"}}};
+  report.rollups.finding_sites = {{"stream/plant-a/press-7/temp", "plant-a"}, {"stream/plant-a/press-7/vib", "plant-a"},
+                                  {"device/d-002", "plant-<b>"}};
   eval::AuditTrend trend;
   trend.previous_run_id = "11111111-2222-4333-8444-555555555555";
   trend.new_findings = {{"p/r", "device", "dev-7", "fail"}};
@@ -54,6 +56,7 @@ TEST(AuditReportTest, JsonCarriesCoverageRollupsAndTrend) {
   EXPECT_EQ(j["coverage"][0]["controls"][1]["gap"], true);
   EXPECT_EQ(j["rollups"]["dimensions"][0]["groups"][0]["value"], "plant-a");
   EXPECT_EQ(j["rollups"]["worst_offenders"][0]["subject"]["id"], "dev-7");
+  EXPECT_EQ(j["rollups"]["finding_sites"]["device/d-002"], "plant-<b>");
   EXPECT_EQ(j["trend"]["still_failing"], 2);
   AuditReport first = Sample(run);
   first.trend.reset();
@@ -87,6 +90,19 @@ TEST(AuditReportTest, HtmlIsSelfContainedAndEscaped) {
     EXPECT_NE(html.find(section), std::string::npos) << section;
   }
   EXPECT_NE(html.find("stagegate evidence prove aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"), std::string::npos);
+  // Findings at each site: plant-a has two (its streams), plant-<b> one; the
+  // model's and the other sites' findings have no site. Each row shows the values read.
+  const size_t sites = html.find("<h2>Findings at each site</h2>");
+  ASSERT_NE(sites, std::string::npos);
+  const size_t plant_a = html.find("<b>plant-a</b>: 2 findings", sites);
+  const size_t plant_b = html.find("<b>plant-&lt;b&gt;</b>: 1 finding<", sites);
+  const size_t no_site = html.find("<b>(no site)</b>", sites);
+  ASSERT_NE(plant_a, std::string::npos);
+  ASSERT_NE(plant_b, std::string::npos);
+  ASSERT_NE(no_site, std::string::npos);
+  EXPECT_LT(plant_a, plant_b);
+  EXPECT_LT(plant_b, no_site);
+  EXPECT_LT(html.find("stream.quality.missing_ratio = <code>0.031</code>", plant_a), plant_b);
   // Without a record the evidence block says so.
   AuditReport unrecorded = Sample(run);
   unrecorded.evidence.reset();
@@ -110,7 +126,13 @@ FleetPanels SamplePanels() {
   panels.zones = {zone};
   panels.certificate_expiry = {{"expired", 3}, {"this week", 0}, {"1-2 weeks", 7}};
   panels.devices_without_certificate = 2;
-  panels.models = {{"rul", {{"eval.accuracy", "0.967"}, {"baseline.accuracy", "0.95"}}}};
+  FleetPanels::ModelFacts model;
+  model.model = "rul";
+  model.facts = {{"eval.accuracy", "0.967"}, {"baseline.accuracy", "0.9500000000000001"}, {"eval.latency_p99_ms", "72.5"},
+                 {"signature_valid", "true"}};
+  model.checks = {{"models/latency", "Latency within budget", "max_p99_ms = 50", "fail", "p99 72.5 ms > 50 ms"},
+                  {"models/quality", "Minimum quality", "min_accuracy = 0.9", "pass", ""}};
+  panels.models = {model};
   FleetPanels::DriftHistogram drift;
   drift.stream = "dev-1/vibration";
   drift.test = "ks";
@@ -141,6 +163,14 @@ TEST(FleetPanelsTest, JsonRoundTripsAndRefusesWrongShapes) {
   broken = json;
   broken["models"][0]["facts"][0]["value"] = 3;
   EXPECT_FALSE(ReadFleetPanels(broken, &error));
+  broken = json;
+  broken["models"][0]["checks"][0].erase("thresholds");
+  EXPECT_FALSE(ReadFleetPanels(broken, &error));
+  // A record of an audit from before model checks existed still reads.
+  broken = json;
+  broken["models"][0].erase("checks");
+  ASSERT_TRUE(ReadFleetPanels(broken, &error)) << error;
+  EXPECT_TRUE(ReadFleetPanels(broken, &error)->models[0].checks.empty());
   EXPECT_TRUE(ReadFleetPanels(nlohmann::json(), &error)->empty());
 }
 
@@ -164,7 +194,15 @@ TEST(FleetPanelsTest, HtmlShowsZoneLevelsExpiryAndModels) {
   EXPECT_NE(html.find("fleet: temperature"), std::string::npos);
   EXPECT_NE(html.find("10.0%"), std::string::npos);  // 10 of 100 streams fail
   EXPECT_NE(html.find("2 device(s) have no readable certificate"), std::string::npos);
-  EXPECT_NE(html.find("<code>eval.accuracy</code>"), std::string::npos);
+  // The candidate beside the deployed model, then each rule's thresholds and outcome.
+  EXPECT_NE(html.find("<tr><td><code>accuracy</code></td><td class=\"n\">0.967</td><td class=\"n\">0.95</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr><td><code>latency_p99_ms</code></td><td class=\"n\">72.5</td><td class=\"n\">—</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td><code>signature_valid</code></td><td class=\"n\">true</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>max_p99_ms = 50</td><td class=\"s-not_satisfied\">fail</td><td>p99 72.5 ms &gt; 50 ms</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>min_accuracy = 0.9</td><td class=\"s-satisfied\">pass</td>"), std::string::npos);
   EXPECT_NE(html.find("dev-1/vibration: ks_d 0.42"), std::string::npos);
   // Without panels or contract rules, none of these sections.
   const eval::RunResult plain = testing::FullRun();
