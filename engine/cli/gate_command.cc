@@ -1,8 +1,6 @@
 #include "engine/cli/gate_command.h"
 
 #include <exception>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -12,6 +10,7 @@
 #include "engine/cli/authoring_support.h"
 #include "engine/cli/evidence_support.h"
 #include "engine/cli/fleet_support.h"
+#include "engine/cli/report_files.h"
 #include "engine/cli/run_pipeline.h"
 #include "engine/eval/engine.h"
 #include "engine/policy/loader.h"
@@ -124,21 +123,11 @@ int RunGate(const GateArguments& args) {
   if (args.out.empty()) {
     std::cout << reports::RenderJson(result);
   } else {
-    std::error_code ec;
-    std::filesystem::create_directories(args.out, ec);
-    if (ec) {
-      std::cerr << "error: --out " << args.out << ": cannot create the directory (" << ec.message()
-                << "); choose a writable path\n";
-      return 2;
-    }
+    if (!report_files::CreateReportFolder(args.out)) return 2;
+    // Each file through a temporary renamed into place: a reader (or a CI
+    // upload step) never sees a half-written report.
     for (const OutputFile& output : outputs) {
-      const std::string path = (std::filesystem::path(args.out) / output.file).string();
-      std::ofstream file(path, std::ios::binary | std::ios::trunc);
-      file << Render(output.format, result);
-      if (!file) {
-        std::cerr << "error: " << path << ": cannot write the file; check the permissions of --out\n";
-        return 2;
-      }
+      if (!report_files::WriteReportFile(args.out, output.file, Render(output.format, result))) return 2;
     }
   }
   PrintSummary(result);

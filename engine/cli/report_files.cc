@@ -18,12 +18,16 @@ bool WriteReportFile(const std::filesystem::path& dir, const std::string& name, 
     file << content;
     if (!file.flush()) {
       std::cerr << "error: " << temporary.string() << ": cannot write the file; check the permissions of --out\n";
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
       return false;
     }
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
   if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
     std::cerr << "error: " << path.string() << ": cannot write the file (" << ec.message() << ")\n";
     return false;
   }

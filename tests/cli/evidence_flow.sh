@@ -19,6 +19,21 @@ check gate_allow 0 "$binary" "${gate[@]}" --fail-on critical --signing-key "$wor
 contains gate_names_run "$work/err" "recorded in $STAGEGATE_EVIDENCE at position 3"
 check gate_other_key 2 "$binary" "${gate[@]}" --signing-key "$work/log/signing.key.missing"
 
+# Gate outputs go through temporary files renamed into place: every format
+# is written whole, and one that cannot be placed leaves no partial file.
+check gate_outputs 1 "$binary" "${gate[@]}" --no-evidence --format json,sarif,junit,markdown --out "$work/gate-out"
+for file in decision.json findings.sarif junit.xml summary.md; do
+  [ -s "$work/gate-out/$file" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL gate output $file"; }
+done
+[ -z "$(find "$work/gate-out" -name '*.tmp')" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL gate left a temporary file"; }
+mkdir -p "$work/gate-blocked/findings.sarif/occupied"
+check gate_output_blocked 2 "$binary" "${gate[@]}" --no-evidence --format json,sarif --out "$work/gate-blocked"
+contains gate_output_blocked_names_file "$work/err" "$work/gate-blocked/findings.sarif: cannot write the file"
+[ -z "$(find "$work/gate-blocked" -name '*.tmp')" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL a blocked output left a temporary file"; }
+: > "$work/gate-out-file"
+check gate_out_is_file 2 "$binary" "${gate[@]}" --no-evidence --out "$work/gate-out-file"
+contains gate_out_is_file_says "$work/err" "cannot create the directory"
+
 check list 0 "$binary" evidence list
 contains list_count "$work/out" "4 run(s)"
 check list_deny 0 "$binary" evidence list --decision deny --json
