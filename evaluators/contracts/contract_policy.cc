@@ -1,5 +1,6 @@
 #include "evaluators/contracts/contract_policy.h"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -123,7 +124,7 @@ class Generator {
 
  private:
   void Add(std::string id, const std::string& when, std::string assertion, std::string message, std::string severity,
-           std::string title, const eval::FileLocation& location) {
+           std::string title, const eval::FileLocation& location, const std::vector<std::string>& check_controls = {}) {
     id = Slug(id);
     for (int n = 2; ids_.contains(id); ++n) id = Slug(id) + "-" + std::to_string(n);
     ids_.insert(id);
@@ -134,6 +135,11 @@ class Generator {
                                    {"assert", assertion},
                                    {"message", message},
                                    {"severity", severity}};
+    std::vector<std::string> controls = contract_.controls;
+    for (const std::string& control : check_controls) {
+      if (std::find(controls.begin(), controls.end(), control) == controls.end()) controls.push_back(control);
+    }
+    if (!controls.empty()) rule["controls"] = controls;
     rules_.push_back(std::move(rule));
     out_->rule_locations[policy_ + "/" + id] = location;
   }
@@ -144,7 +150,8 @@ class Generator {
       Add(sensor + "." + (check.name.empty() ? "custom" : check.name), when, check.implementation,
           check.description.empty() ? fmt::format("custom check of contract {} failed", contract_.id)
                                     : check.description,
-          severity, check.description.empty() ? "Custom contract check" : check.description, check.location);
+          severity, check.description.empty() ? "Custom contract check" : check.description, check.location,
+          check.controls);
       return;
     }
     const MetricTerm term = TermOf(check);
@@ -153,7 +160,7 @@ class Generator {
         fmt::format("{} {{{{ {} }}}}{}; contract {} says it {}", term.label, term.expression, term.unit,
                     contract_.id, limit),
         severity, check.description.empty() ? fmt::format("{} of {}", term.label, sensor) : check.description,
-        check.location);
+        check.location, check.controls);
   }
 
   void AddTimeSeries(const SensorSpec& sensor, const std::string& when) {

@@ -14,6 +14,7 @@ namespace stagegate::contracts {
 namespace {
 
 constexpr std::string_view kTimeSeriesProperty = "stagegateTimeSeries";
+constexpr std::string_view kControlsProperty = "stagegateControls";
 
 const std::set<std::string, std::less<>> kLibraryMetrics = {"missingValues", "nullValues", "duplicateValues",
                                                             "invalidValues", "rowCount"};
@@ -101,21 +102,49 @@ class Reader {
     return spec;
   }
 
-  // Reads `customProperties`, returning the time-series extension if present.
-  std::optional<YAML::Node> FindTimeSeries(const YAML::Node& holder) {
+  // Returns the value of the `customProperties` entry `property` of `holder`, if present.
+  std::optional<YAML::Node> FindCustomProperty(const YAML::Node& holder, std::string_view property) {
     const YAML::Node custom = holder["customProperties"];
     if (!custom) return std::nullopt;
     if (!custom.IsSequence()) {
-      Note(custom, "customProperties is not a list; ignored");
+      // Noted once, when the time-series extension is looked for.
+      if (property == kTimeSeriesProperty) Note(custom, "customProperties is not a list; ignored");
       return std::nullopt;
     }
     for (const YAML::Node& item : custom) {
       if (item.IsMap() && item["property"] && item["property"].IsScalar() &&
-          item["property"].Scalar() == kTimeSeriesProperty && item["value"]) {
+          item["property"].Scalar() == property && item["value"]) {
         return item["value"];
       }
     }
     return std::nullopt;
+  }
+
+  std::optional<YAML::Node> FindTimeSeries(const YAML::Node& holder) {
+    return FindCustomProperty(holder, kTimeSeriesProperty);
+  }
+
+  // The `stagegateControls` of `holder`: a list of "framework:control-id"
+  // references. Whether each names a control of the bundle's catalogs is
+  // checked when the generated policy is loaded.
+  std::vector<std::string> ReadControls(const YAML::Node& holder) {
+    std::vector<std::string> controls;
+    const std::optional<YAML::Node> value = FindCustomProperty(holder, kControlsProperty);
+    if (!value) return controls;
+    if (!value->IsSequence()) {
+      Error(*value, "SG802", "'stagegateControls' must be a list of control references, e.g. [iec62443-3-3:SR-6.2]");
+      return controls;
+    }
+    for (const YAML::Node& item : *value) {
+      const std::string ref = item.IsScalar() ? item.Scalar() : "";
+      const size_t colon = ref.find(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == ref.size()) {
+        Error(item, "SG802", "a control reference must be 'framework:control-id', for example 'gdpr:Art-5.1.d'");
+        continue;
+      }
+      controls.push_back(ref);
+    }
+    return controls;
   }
 
   void ReadQuality(const YAML::Node& list, std::vector<QualityCheck>* out) {
@@ -135,6 +164,7 @@ class Reader {
       check.description = Text(rule, "description");
       check.severity = Text(rule, "severity");
       check.unit = Text(rule, "unit");
+      check.controls = ReadControls(rule);
       const std::string type = Text(rule, "type");
       if (type == "custom") {
         if (Text(rule, "engine") != "stagegate") {
@@ -213,6 +243,7 @@ class Reader {
     if (const YAML::Node team = root["team"]; team && team.IsMap() && team["name"] && team["name"].IsScalar()) {
       contract.owner = team["name"].Scalar();
     }
+    contract.controls = ReadControls(root);
     if (const std::optional<YAML::Node> extension = FindTimeSeries(root)) {
       contract.time_series = ReadTimeSeries(*extension);
       if (extension->IsMap()) {

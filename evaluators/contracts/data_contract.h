@@ -49,6 +49,7 @@ struct QualityCheck {
   std::string implementation;  // custom: a CEL assertion over `stream`
   std::string description;
   std::string severity;     // ODCS severity as written ("error", "warning", "info", or a Stagegate severity)
+  std::vector<std::string> controls;  // `stagegateControls` of the rule: added to the contract's
   eval::FileLocation location;
 };
 
@@ -81,6 +82,9 @@ struct DataContract {
   std::string devices;                  // CEL selector over `device` ("" = every device)
   std::vector<std::string> upstream;    // lineage: where the data comes from
   std::string default_severity = "high";
+  // `customProperties` entry `stagegateControls`: the framework controls
+  // ("iec62443-3-3:SR-6.2") every generated rule of the contract evidences.
+  std::vector<std::string> controls;
   TimeSeriesSpec time_series;           // contract-level
   std::vector<SensorSpec> sensors;      // schema[].properties[]
   std::vector<QualityCheck> quality;    // schema[].quality[] (apply to every sensor)

@@ -109,7 +109,11 @@ TEST(DataContract, RefusesANonOdcsApiVersion) {
 TEST(ContractPolicy, GeneratedRulesLoadAndPointIntoTheContract) {
   const std::filesystem::path file =
       std::filesystem::path(STAGEGATE_SOURCE_DIR) / "policies/examples/contracts/fleet-telemetry.odcs.yaml";
-  bundle::Bundle bundle = BundleOf({{"contracts/fleet-telemetry.odcs.yaml", Read(file)}});
+  // The contract's controls name the example catalogs, which the bundle must hold.
+  const std::filesystem::path frameworks =
+      std::filesystem::path(STAGEGATE_SOURCE_DIR) / "policies/examples/frameworks/iec62443.yaml";
+  bundle::Bundle bundle = BundleOf({{"contracts/fleet-telemetry.odcs.yaml", Read(file)},
+                                    {"frameworks/iec62443.yaml", Read(frameworks)}});
   const ContractSet set = LoadContracts(bundle);
   GeneratedPolicies generated = GenerateContractPolicies(set);
   ASSERT_EQ(generated.files.size(), 1u);
@@ -140,9 +144,83 @@ TEST(ContractPolicy, GeneratedRulesLoadAndPointIntoTheContract) {
   EXPECT_EQ(ids, expected);
   const policy::RuleInstance* missing = result.bundle->FindRule("contract-fleet-telemetry/temperature.missingvalues");
   ASSERT_NE(missing, nullptr);
-  EXPECT_EQ(missing->location.line, 35);  // the quality rule's line in the contract
+  EXPECT_EQ(missing->location.line, 40);  // the quality rule's line in the contract
   EXPECT_EQ(missing->rule->assertion.text, "stream.quality.missing_ratio * 100.0 < 2.0");
   EXPECT_EQ(missing->severity, eval::Severity::kHigh);
+  // Every generated rule evidences the contract's controls; a quality rule adds its own.
+  const std::vector<std::string> contract_controls = {"iec62443-3-3:SR-6.2", "nist-ai-rmf:MEASURE-2.4",
+                                                      "gdpr:Art-5.1.d"};
+  EXPECT_EQ(missing->controls, contract_controls);
+  const policy::RuleInstance* gap = result.bundle->FindRule("contract-fleet-telemetry/pressure.max-gap");
+  ASSERT_NE(gap, nullptr);
+  EXPECT_EQ(gap->controls, contract_controls);
+  const policy::RuleInstance* range = result.bundle->FindRule("contract-fleet-telemetry/temperature.invalidvalues");
+  ASSERT_NE(range, nullptr);
+  std::vector<std::string> range_controls = contract_controls;
+  range_controls.push_back("iec62443-3-3:SR-3.5");
+  EXPECT_EQ(range->controls, range_controls);
+}
+
+TEST(ContractPolicy, ControlsAreCheckedWhereTheyAreWritten) {
+  // A malformed reference is the contract's mistake, at its line.
+  const ContractSet malformed = LoadContracts(BundleOf({{"c.yaml", R"(apiVersion: v3.1.0
+kind: DataContract
+id: c
+customProperties:
+  - property: stagegateControls
+    value: [SR-6.2]
+  - property: stagegateTimeSeries
+    value: {maxGapS: 5}
+schema:
+  - name: t
+    properties:
+      - name: temperature
+        quality:
+          - metric: missingValues
+            mustBeLessThan: 2
+            unit: percent
+            customProperties:
+              - property: stagegateControls
+                value: gdpr
+)"}}));
+  ASSERT_FALSE(malformed.ok());
+  std::vector<std::string> lines;
+  for (const ContractDiagnostic& d : malformed.diagnostics) lines.push_back(FormatContractDiagnostic(d));
+  auto has = [&](std::string_view text) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("c.yaml:6:13: error SG802: a control reference must be 'framework:control-id'"))
+      << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("c.yaml:19:24: error SG802: 'stagegateControls' must be a list")) << ::testing::PrintToString(lines);
+
+  // A well-formed reference to a control no catalog of the bundle has fails
+  // when the generated policy is loaded, naming the contract's file.
+  bundle::Bundle bundle = BundleOf({{"c.yaml", R"(apiVersion: v3.1.0
+kind: DataContract
+id: c
+customProperties:
+  - property: stagegateControls
+    value: [gdpr:Art-99]
+  - property: stagegateTimeSeries
+    value: {maxGapS: 5}
+schema:
+  - name: t
+    properties:
+      - name: temperature
+)"}});
+  const ContractSet set = LoadContracts(bundle);
+  ASSERT_TRUE(set.ok());
+  GeneratedPolicies generated = GenerateContractPolicies(set);
+  for (bundle::BundleFile& f : generated.files) bundle.files.push_back(f);
+  facts::FactSchema schema;
+  facts::RegisterCoreFacts(schema);
+  RegisterContractFacts(schema);
+  policy::LoadResult result = policy::LoadPolicies(bundle, schema, {});
+  ASSERT_FALSE(result.ok());
+  const std::string diagnostics = policy::FormatDiagnostics(result.diagnostics);
+  EXPECT_NE(diagnostics.find("c.yaml#contract-c.yaml"), std::string::npos) << diagnostics;
+  EXPECT_NE(diagnostics.find("control reference 'gdpr:Art-99' names unknown framework 'gdpr'"), std::string::npos)
+      << diagnostics;
 }
 
 TEST(ContractPolicy, InvalidUtf8InAContractDoesNotThrow) {
