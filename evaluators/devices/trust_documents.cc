@@ -19,50 +19,6 @@ std::string FormatTrustDocumentError(const TrustDocumentError& error) {
   return fmt::format("{}:{}:{}: error: {}", error.file, error.line, error.column, error.message);
 }
 
-struct VendorKey::Key {
-  EVP_PKEY* pkey = nullptr;
-  ~Key() { EVP_PKEY_free(pkey); }
-};
-
-VendorKey::~VendorKey() = default;
-
-std::shared_ptr<const VendorKey> VendorKey::FromPem(std::string_view pem, std::string* error) {
-  BIO* bio = pem.size() > 1 << 20 ? nullptr : BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* pkey = bio == nullptr ? nullptr : PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  ERR_clear_error();
-  if (pkey == nullptr) {
-    *error = "not a PEM public key (expected '-----BEGIN PUBLIC KEY-----', SubjectPublicKeyInfo)";
-    return nullptr;
-  }
-  std::shared_ptr<VendorKey> key(new VendorKey());
-  key->key_ = std::make_unique<Key>();
-  key->key_->pkey = pkey;
-  if (EVP_PKEY_is_a(pkey, "ED25519")) return key;
-  char group[64] = {0};
-  size_t length = 0;
-  if (EVP_PKEY_is_a(pkey, "EC") &&
-      EVP_PKEY_get_utf8_string_param(pkey, "group", group, sizeof(group), &length) == 1 &&
-      std::string_view(group) == "prime256v1") {
-    key->ed25519_ = false;
-    return key;
-  }
-  *error = "unsupported key type: firmware keys are Ed25519 or ECDSA P-256";
-  return nullptr;
-}
-
-bool VendorKey::Verify(std::string_view message, std::string_view signature) const {
-  EVP_MD_CTX* context = EVP_MD_CTX_new();
-  const bool valid =
-      context != nullptr &&
-      EVP_DigestVerifyInit(context, nullptr, ed25519_ ? nullptr : EVP_sha256(), nullptr, key_->pkey) == 1 &&
-      EVP_DigestVerify(context, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                       reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
-  EVP_MD_CTX_free(context);
-  ERR_clear_error();
-  return valid;
-}
-
 namespace {
 
 constexpr std::string_view kKinds[] = {"TrustAnchors", "KeySet", "FirmwareMeasurements", "VulnerabilityList"};
@@ -101,7 +57,7 @@ class Reader {
           continue;
         }
         if (name == "TrustAnchors") ReadAnchors(spec);
-        if (name == "KeySet") ReadKeySet(root, spec);
+        if (name == "KeySet") ReadKeySet(root);
         if (name == "FirmwareMeasurements") ReadMeasurements(root, spec);
         if (name == "VulnerabilityList") ReadVulnerabilities(root, spec);
       } catch (const YAML::Exception& e) {
@@ -156,29 +112,8 @@ class Reader {
     }
   }
 
-  void ReadKeySet(const YAML::Node& root, const YAML::Node& spec) {
-    const YAML::Node keys = spec["keys"];
-    if (!keys || !keys.IsSequence() || keys.size() == 0) {
-      Error(root, "a KeySet needs 'spec.keys': a list of {id, publicKey}");
-      return;
-    }
-    for (const YAML::Node& entry : keys) {
-      const YAML::Node id = entry.IsMap() ? entry["id"] : YAML::Node();
-      const YAML::Node pem = entry.IsMap() ? entry["publicKey"] : YAML::Node();
-      if (!id || !id.IsScalar() || !pem || !pem.IsScalar()) {
-        Error(entry, "each key needs 'id' and 'publicKey' (a PEM public key)");
-        continue;
-      }
-      std::string error;
-      std::shared_ptr<const VendorKey> key = VendorKey::FromPem(pem.Scalar(), &error);
-      if (!key) {
-        Error(pem, fmt::format("key '{}': {}", id.Scalar(), error));
-        continue;
-      }
-      if (!out_->keys.emplace(id.Scalar(), std::move(key)).second) {
-        Error(id, fmt::format("key id '{}' is declared twice; key ids must be unique across KeySets", id.Scalar()));
-      }
-    }
+  void ReadKeySet(const YAML::Node& root) {
+    keys::ReadKeySet(root, &out_->keys, [this](const YAML::Node& at, const std::string& message) { Error(at, message); });
   }
 
   void ReadMeasurements(const YAML::Node& root, const YAML::Node& spec) {

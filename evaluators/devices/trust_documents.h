@@ -8,7 +8,7 @@
 //     certificates: [<PEM>, ...]
 //     crls: [<PEM CRL>, ...]   # optional: when given, every leaf's issuer needs a current CRL
 //
-//   kind: KeySet               # firmware vendor keys (the models module reads the same documents)
+//   kind: KeySet               # firmware vendor keys (read by evaluators/keys, as for models)
 //   spec:
 //     keys: [{id: vendor-2026, publicKey: <PEM SubjectPublicKeyInfo, Ed25519 or P-256>}]
 //
@@ -28,6 +28,7 @@
 
 #include "engine/bundle/bundle_source.h"
 #include "evaluators/devices/x509_identity.h"
+#include "evaluators/keys/trusted_key.h"
 
 namespace stagegate::devices {
 
@@ -40,23 +41,6 @@ struct TrustDocumentError {
 };
 std::string FormatTrustDocumentError(const TrustDocumentError& error);
 
-// A firmware vendor's public key. Immutable; Verify is thread-safe.
-class VendorKey {
- public:
-  // Parses a SubjectPublicKeyInfo PEM holding an Ed25519 or P-256 key.
-  static std::shared_ptr<const VendorKey> FromPem(std::string_view pem, std::string* error);
-  ~VendorKey();
-  // Verifies `signature` over `message`: pure Ed25519, or ECDSA P-256 with SHA-256 (DER).
-  bool Verify(std::string_view message, std::string_view signature) const;
-  std::string_view algorithm() const { return ed25519_ ? "ed25519" : "ecdsa-p256"; }
-
- private:
-  struct Key;
-  VendorKey() = default;
-  std::unique_ptr<Key> key_;
-  bool ed25519_ = true;
-};
-
 struct Vulnerability {
   std::string component;
   std::vector<std::string> versions;
@@ -66,7 +50,7 @@ struct Vulnerability {
 
 struct TrustDocuments {
   std::vector<std::string> root_pems, crl_pems;  // checked PEM texts of every TrustAnchors document
-  std::map<std::string, std::shared_ptr<const VendorKey>, std::less<>> keys;  // by key id
+  keys::KeyRing keys;  // firmware vendor keys by id
   // firmware version → PCR name → lowercase hex; `has_measurements` tells an
   // empty repository from one whose lists lack a version.
   std::map<std::string, std::map<std::string, std::string>, std::less<>> measurements;

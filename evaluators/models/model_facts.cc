@@ -212,7 +212,7 @@ struct ModelGate::State {
     }
     if (!key->second->Verify(digest_bytes, *signature)) {
       return fmt::format("the signature does not verify with key '{}' ({}): the file or the signature was changed",
-                         *key_id, SignatureAlgorithmName(key->second->algorithm()));
+                         *key_id, keys::SignatureAlgorithmName(key->second->algorithm()));
     }
     return {};
   }

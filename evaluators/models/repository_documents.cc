@@ -4,9 +4,6 @@
 #include <cmath>
 
 #include <fmt/format.h>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <yaml-cpp/yaml.h>
 
 #include "engine/cel/bindings/yaml_documents.h"
@@ -16,62 +13,6 @@ namespace stagegate::models {
 
 std::string FormatDocumentError(const DocumentError& error) {
   return fmt::format("{}:{}:{}: error: {}", error.file, error.line, error.column, error.message);
-}
-
-std::string_view SignatureAlgorithmName(SignatureAlgorithm algorithm) {
-  return algorithm == SignatureAlgorithm::kEd25519 ? "ed25519" : "ecdsa-p256";
-}
-
-struct TrustedKey::Key {
-  EVP_PKEY* pkey = nullptr;
-  ~Key() { EVP_PKEY_free(pkey); }
-};
-
-TrustedKey::~TrustedKey() = default;
-
-std::shared_ptr<const TrustedKey> TrustedKey::FromPem(std::string id, std::string_view pem, std::string* error) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  if (bio == nullptr) {
-    *error = "out of memory reading a public key";
-    return nullptr;
-  }
-  EVP_PKEY* pkey = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (pkey == nullptr) {
-    *error = "not a PEM public key (expected '-----BEGIN PUBLIC KEY-----', SubjectPublicKeyInfo)";
-    return nullptr;
-  }
-  std::shared_ptr<TrustedKey> key(new TrustedKey());
-  key->id_ = std::move(id);
-  key->key_ = std::make_unique<Key>();
-  key->key_->pkey = pkey;
-  if (EVP_PKEY_is_a(pkey, "ED25519")) {
-    key->algorithm_ = SignatureAlgorithm::kEd25519;
-  } else if (EVP_PKEY_is_a(pkey, "EC")) {
-    char group[64] = {0};
-    size_t length = 0;
-    if (EVP_PKEY_get_utf8_string_param(pkey, "group", group, sizeof(group), &length) != 1 ||
-        std::string_view(group) != "prime256v1") {
-      *error = fmt::format("an EC key on curve '{}': only P-256 (prime256v1) is accepted", group);
-      return nullptr;
-    }
-    key->algorithm_ = SignatureAlgorithm::kEcdsaP256;
-  } else {
-    *error = "unsupported key type: use an Ed25519 or ECDSA P-256 key";
-    return nullptr;
-  }
-  return key;
-}
-
-bool TrustedKey::Verify(std::string_view message, std::string_view signature) const {
-  EVP_MD_CTX* context = EVP_MD_CTX_new();
-  if (context == nullptr) return false;
-  const EVP_MD* digest = algorithm_ == SignatureAlgorithm::kEd25519 ? nullptr : EVP_sha256();
-  bool valid = EVP_DigestVerifyInit(context, nullptr, digest, nullptr, key_->pkey) == 1 &&
-               EVP_DigestVerify(context, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                                reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
-  EVP_MD_CTX_free(context);
-  return valid;
 }
 
 std::optional<std::int64_t> ParseByteSize(std::string_view text) {
@@ -141,28 +82,7 @@ class DocumentReader {
 
   void ReadKeySet(const YAML::Node& root) {
     if (NameOf(root).empty()) return;
-    const YAML::Node keys = root["spec"]["keys"];
-    if (!keys || !keys.IsSequence() || keys.size() == 0) {
-      Error(root, "a KeySet needs 'spec.keys': a list of {id, publicKey}");
-      return;
-    }
-    for (const YAML::Node& entry : keys) {
-      const YAML::Node id = entry["id"];
-      const YAML::Node pem = entry["publicKey"];
-      if (!entry.IsMap() || !id || !id.IsScalar() || !pem || !pem.IsScalar()) {
-        Error(entry, "each key needs 'id' and 'publicKey' (a PEM public key)");
-        continue;
-      }
-      std::string error;
-      std::shared_ptr<const TrustedKey> key = TrustedKey::FromPem(id.Scalar(), pem.Scalar(), &error);
-      if (!key) {
-        Error(pem, fmt::format("key '{}': {}", id.Scalar(), error));
-        continue;
-      }
-      if (!out_->keys.emplace(id.Scalar(), std::move(key)).second) {
-        Error(id, fmt::format("key id '{}' is declared twice; key ids must be unique across KeySets", id.Scalar()));
-      }
-    }
+    keys::ReadKeySet(root, &out_->keys, [this](const YAML::Node& at, const std::string& message) { Error(at, message); });
   }
 
   void ReadProfile(const YAML::Node& root) {

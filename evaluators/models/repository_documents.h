@@ -1,7 +1,7 @@
 #pragma once
 // The documents of the policy repository that the model gates read besides
-// policies: `kind: KeySet` (public keys trusted to sign models and firmware)
-// and `kind: DeviceProfile` (what a class of target device can run). The
+// policies: `kind: KeySet` (public keys trusted to sign models and firmware,
+// read by evaluators/keys) and `kind: DeviceProfile` (what a class of target device can run). The
 // policy loader skips them; they are read here from the same bundle.
 //
 //   apiVersion: stagegate/v1
@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "engine/bundle/bundle_source.h"
+#include "evaluators/keys/trusted_key.h"
 
 namespace stagegate::models {
 
@@ -45,29 +46,6 @@ struct DocumentError {
   std::string message;
 };
 std::string FormatDocumentError(const DocumentError& error);
-
-enum class SignatureAlgorithm { kEd25519, kEcdsaP256 };
-std::string_view SignatureAlgorithmName(SignatureAlgorithm algorithm);  // "ed25519", "ecdsa-p256"
-
-// One trusted public key. Immutable; Verify is thread-safe.
-class TrustedKey {
- public:
-  // Parses a SubjectPublicKeyInfo PEM holding an Ed25519 or P-256 key.
-  static std::shared_ptr<const TrustedKey> FromPem(std::string id, std::string_view pem, std::string* error);
-  ~TrustedKey();
-  const std::string& id() const { return id_; }
-  SignatureAlgorithm algorithm() const { return algorithm_; }
-  // Verifies `signature` over `message`: pure Ed25519 (64 raw bytes), or
-  // ECDSA P-256 with SHA-256 (DER-encoded signature).
-  bool Verify(std::string_view message, std::string_view signature) const;
-
- private:
-  struct Key;
-  TrustedKey() = default;
-  std::string id_;
-  SignatureAlgorithm algorithm_ = SignatureAlgorithm::kEd25519;
-  std::unique_ptr<Key> key_;
-};
 
 struct DeviceProfile {
   std::string name;
@@ -82,7 +60,7 @@ struct DeviceProfile {
 };
 
 struct RepositoryDocuments {
-  std::map<std::string, std::shared_ptr<const TrustedKey>, std::less<>> keys;  // by key id
+  keys::KeyRing keys;                                  // by key id
   std::map<std::string, DeviceProfile, std::less<>> profiles;                   // by name
   std::vector<DocumentError> errors;
   bool ok() const { return errors.empty(); }

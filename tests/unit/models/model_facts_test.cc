@@ -45,7 +45,7 @@ class ModelFactsTest : public testing::Test {
     mlp_digest_ = common::Sha256Hex(ReadFile(kModels + "/mlp.onnx"));
     key_ = testing_support::TestKey::Generate("ED25519");
     std::string error;
-    documents_.keys.emplace("release", TrustedKey::FromPem("release", key_.public_pem, &error));
+    documents_.keys.emplace("release", keys::TrustedKey::FromPem("release", key_.public_pem, &error));
     DeviceProfile profile;
     profile.name = "edge-a53";
     profile.memory_budget_bytes = 1 << 20;
@@ -244,7 +244,7 @@ TEST_F(ModelFactsTest, SignaturesVerifyOnlyWithATrustedKey) {
   nlohmann::json manifest = Manifest(kModels + "/mlp.onnx", mlp_digest_);
   testing_support::TestKey p256 = testing_support::TestKey::Generate("P-256");
   std::string error;
-  documents_.keys.emplace("ecdsa", TrustedKey::FromPem("ecdsa", p256.public_pem, &error));
+  documents_.keys.emplace("ecdsa", keys::TrustedKey::FromPem("ecdsa", p256.public_pem, &error));
   manifest["signature"] = {{"key", "ecdsa"}, {"value", common::Base64Encode(p256.Sign(DigestBytes(mlp_digest_)))}};
   Build({manifest});
   EXPECT_EQ(ModelFact("signature_valid").value, true);

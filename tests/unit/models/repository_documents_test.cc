@@ -34,7 +34,7 @@ TEST(TrustedKeyTest, VerifiesEd25519AndP256SignaturesOverADigest) {
     SCOPED_TRACE(algorithm);
     testing_support::TestKey key = testing_support::TestKey::Generate(algorithm);
     std::string error;
-    auto trusted = TrustedKey::FromPem("k1", key.public_pem, &error);
+    auto trusted = keys::TrustedKey::FromPem("k1", key.public_pem, &error);
     ASSERT_TRUE(trusted) << error;
     const std::string message(32, '\x5a');
     const std::string signature = key.Sign(message);
@@ -50,9 +50,9 @@ TEST(TrustedKeyTest, VerifiesEd25519AndP256SignaturesOverADigest) {
 TEST(TrustedKeyTest, RefusesOtherKeyTypesAndGarbage) {
   std::string error;
   testing_support::TestKey rsa = testing_support::TestKey::Generate("RSA");
-  EXPECT_FALSE(TrustedKey::FromPem("r", rsa.public_pem, &error));
+  EXPECT_FALSE(keys::TrustedKey::FromPem("r", rsa.public_pem, &error));
   EXPECT_NE(error.find("Ed25519 or ECDSA P-256"), std::string::npos) << error;
-  EXPECT_FALSE(TrustedKey::FromPem("g", "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n", &error));
+  EXPECT_FALSE(keys::TrustedKey::FromPem("g", "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n", &error));
   EXPECT_NE(error.find("not a PEM public key"), std::string::npos) << error;
 }
 
@@ -68,7 +68,7 @@ TEST(LoadRepositoryDocumentsTest, ReadsKeySetsAndDeviceProfiles) {
   RepositoryDocuments documents = LoadRepositoryDocuments(BundleOf("profiles.yaml", text));
   ASSERT_TRUE(documents.ok()) << FormatDocumentError(documents.errors[0]);
   ASSERT_TRUE(documents.keys.contains("release-2026"));
-  EXPECT_EQ(documents.keys.at("release-2026")->algorithm(), SignatureAlgorithm::kEd25519);
+  EXPECT_EQ(documents.keys.at("release-2026")->algorithm(), keys::SignatureAlgorithm::kEd25519);
   const DeviceProfile& profile = documents.profiles.at("edge-a53");
   EXPECT_EQ(profile.cpu_class, "cortex-a53");
   EXPECT_EQ(profile.memory_budget_bytes, 2 * 1048576);
