@@ -469,6 +469,17 @@ void Run::JudgeSubject(Worker& worker, size_t worker_index, const Subject& subje
     }
   }
   worker.activation = nullptr;
+  // A subject's computed facts are read only while it is judged, except a
+  // device's, which its streams read through `stream.device`: drop them now
+  // rather than hold every stream's facts until the run ends (at fleet scale
+  // they were most of the run's memory). Nothing kept refers to them: the
+  // evidence holds copies, and the per-subject caches below start over.
+  if (subject.kind != facts::SubjectKind::kDevice) {
+    worker.capture.Clear();
+    worker.variable_reads.clear();
+    worker.variable_cache.clear();
+    cache_.Evict(subject);
+  }
 }
 
 void Run::StartWorker(Worker& worker) {

@@ -277,6 +277,15 @@ const ComputedFactCache::Entry& ComputedFactCache::Group(const Subject& subject,
   return *slot;
 }
 
+void ComputedFactCache::Evict(const Subject& subject) {
+  Shard& shard = shards_[ShardOf(subject)];
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  auto first = shard.entries.lower_bound(std::make_pair(&subject, std::string()));
+  auto last = first;
+  while (last != shard.entries.end() && last->first.first == &subject) ++last;
+  shard.entries.erase(first, last);
+}
+
 SubjectScope::SubjectScope(const Subject& subject, FactCapture* capture, const BindingOptions* options)
     : state_{&subject, capture, options, g_scope} {
   g_scope = &state_;

@@ -67,6 +67,9 @@ class ComputedFactCache {
   const Entry& Get(const Subject& subject, const std::string& path, const FactProvider& provider);
   // Returns a stable virtual group node for (subject, path).
   const Entry& Group(const Subject& subject, const std::string& path);
+  // Drops every entry of `subject`. References returned for it must no longer
+  // be used; a later Get computes the fact again.
+  void Evict(const Subject& subject);
 
  private:
   struct Shard;

@@ -139,6 +139,30 @@ TEST_F(SubjectValueTest, ComputedFactsAreProducedOnlyWhenReadAndCached) {
   EXPECT_NE(v.ErrorMessage().find("certificate unreadable"), std::string::npos);
 }
 
+TEST_F(SubjectValueTest, EvictedFactsAreComputedAgainAndOthersKept) {
+  auto provider = std::make_shared<CountingProvider>();
+  FactProviderRegistry registry;
+  registry.Register(SubjectKind::kDevice, "identity.cert", provider);
+  registry.Register(SubjectKind::kStream, "identity.cert", provider);
+  ComputedFactCache cache;
+  BindingOptions options{&registry, &cache};
+  Eval(SubjectKind::kDevice, "d1", "device.identity.cert.days_to_expiry > 30", &options);
+  Eval(SubjectKind::kStream, "s1", "stream.identity.cert.days_to_expiry > 30", &options);
+  const int calls = provider->calls.load();
+  cache.Evict(*set_.Find(SubjectKind::kStream, "s1"));
+  // The device's entry survives its stream's eviction...
+  cel::Value v = Eval(SubjectKind::kDevice, "d1", "device.identity.cert.days_to_expiry > 30", &options);
+  ASSERT_TRUE(v.IsBool()) << v.DebugString();
+  EXPECT_TRUE(v.GetBool());
+  EXPECT_EQ(provider->calls.load(), calls);
+  // ...and the stream's fact is computed again, to the same value.
+  v = Eval(SubjectKind::kStream, "s1", "stream.identity.cert.days_to_expiry == 0", &options);
+  ASSERT_TRUE(v.IsBool()) << v.DebugString();
+  EXPECT_TRUE(v.GetBool());
+  EXPECT_GT(provider->calls.load(), calls);
+  cache.Evict(*set_.Find(SubjectKind::kStream, "s2"));  // nothing cached: a no-op
+}
+
 TEST_F(SubjectValueTest, ReadingAllocatesNothingOnceWarm) {
   // The capture buffer keeps its capacity across evaluations.
   Eval(SubjectKind::kStream, "s1", "stream.quality.missing_ratio <= 0.02");
