@@ -1,5 +1,7 @@
 #include "reports/audit_reader.h"
 
+#include <algorithm>
+
 #include <cstdint>
 
 #include "reports/json_reader.h"
@@ -100,12 +102,14 @@ eval::Rollups ReadRollups(JsonReader& r, const Json& json, const std::string& pa
   // Absent from records of audits before it existed.
   if (const Json* sites = r.Object(json, "finding_sites", path, /*required=*/false)) {
     const std::string at = JsonReader::Join(path, "finding_sites");
-    for (const auto& [subject, site] : sites->items()) {
-      if (!site.is_string()) {
-        r.Fail(JsonReader::Join(at, subject), "expected a string (the site)");
+    for (const auto& [site, subjects] : sites->items()) {
+      const bool strings = subjects.is_array() && std::all_of(subjects.begin(), subjects.end(),
+                                                               [](const Json& s) { return s.is_string(); });
+      if (!strings) {
+        r.Fail(JsonReader::Join(at, site), "expected a list of subjects (\"kind/id\")");
         break;
       }
-      rollups.finding_sites.emplace(subject, site.get<std::string>());
+      for (const Json& subject : subjects) rollups.finding_sites.emplace(subject.get<std::string>(), site);
     }
   }
   return rollups;

@@ -502,7 +502,16 @@ Json Finding(const RunView& run, const ControlRef& ref, const ControlUse& use,
   return finding;
 }
 
-Json Result(const RunView& run) {
+// Observations are most of an audit's document (one per judged outcome).
+// RenderOscal writes them into the text one at a time instead of holding
+// them all as JSON values: Result leaves a placeholder string where they go.
+struct DeferredObservations {
+  std::string placeholder;
+  std::string tool_uuid;
+  std::vector<std::pair<const OutcomeView*, std::string>> items;  // the outcome and its observation's UUID
+};
+
+Json Result(const RunView& run, DeferredObservations* deferred) {
   const std::string tool_uuid = StableUuid({"tool", "stagegate", run.engine_version});
 
   // Which controls the run's rules reference, and the evaluated outcomes of
@@ -541,13 +550,21 @@ Json Result(const RunView& run) {
       uuid = StableUuid({"observation", run.run_id, o.rule, o.subject_kind, o.subject_id, std::to_string(n)});
     }
     observation_uuids[o.index] = uuid;
-    observations.push_back(Observation(run, o, uuid, tool_uuid));
+    if (deferred != nullptr) {
+      deferred->items.emplace_back(&o, uuid);
+    } else {
+      observations.push_back(Observation(run, o, uuid, tool_uuid));
+    }
     if (subjects.insert(SubjectUuid(o)).second) items.push_back(InventoryItem(o));
     if (o.outcome == "waived") {
       const std::string risk_uuid = StableUuid({"risk", uuid});
       risk_uuids[o.index] = risk_uuid;
       risks.push_back(Risk(run, o, risk_uuid, uuid));
     }
+  }
+  if (deferred != nullptr && !deferred->items.empty()) {
+    deferred->tool_uuid = tool_uuid;
+    observations.push_back(deferred->placeholder);
   }
   Json findings = Json::array();
   std::vector<std::string> unassessed;
@@ -615,11 +632,9 @@ Json Result(const RunView& run) {
   return result;
 }
 
-}  // namespace
-
-std::optional<nlohmann::ordered_json> OscalAssessmentResults(const nlohmann::json& record,
-                                                             std::string_view leaf_hash_hex,
-                                                             const OscalOptions& options, std::string* error) {
+// The whole document, with the observations deferred when `deferred` is given.
+std::optional<Json> Document(const nlohmann::json& record, std::string_view leaf_hash_hex, const OscalOptions& options,
+                             std::optional<RunView>* run, DeferredObservations* deferred, std::string* error) {
   const std::string& uuid = options.document_uuid;
   if (!common::IsUuid(uuid) || uuid[14] != '4' || std::string_view("89abAB").find(uuid[19]) == std::string_view::npos) {
     if (error != nullptr) *error = fmt::format("document UUID \"{}\" is not a version 4 UUID", options.document_uuid);
@@ -632,24 +647,63 @@ std::optional<nlohmann::ordered_json> OscalAssessmentResults(const nlohmann::jso
     }
     return std::nullopt;
   }
-  const std::optional<RunView> run = exports::ReadRun(record, leaf_hash_hex, error);
-  if (!run) return std::nullopt;
+  *run = exports::ReadRun(record, leaf_hash_hex, error);
+  if (!*run) return std::nullopt;
 
   Json document;
   document["uuid"] = options.document_uuid;
-  document["metadata"] = Metadata(*run, options);
-  document["import-ap"] = ImportAp(*run);
-  document["results"] = Json::array({Result(*run)});
+  document["metadata"] = Metadata(**run, options);
+  document["import-ap"] = ImportAp(**run);
+  document["results"] = Json::array({Result(**run, deferred)});
   Json root;
   root["assessment-results"] = std::move(document);
   return root;
 }
 
+}  // namespace
+
+std::optional<nlohmann::ordered_json> OscalAssessmentResults(const nlohmann::json& record,
+                                                             std::string_view leaf_hash_hex,
+                                                             const OscalOptions& options, std::string* error) {
+  std::optional<RunView> run;
+  return Document(record, leaf_hash_hex, options, &run, nullptr, error);
+}
+
 std::optional<std::string> RenderOscal(const nlohmann::json& record, std::string_view leaf_hash_hex,
                                        const OscalOptions& options, std::string* error) {
-  const std::optional<Json> document = OscalAssessmentResults(record, leaf_hash_hex, options, error);
+  std::optional<RunView> run;
+  DeferredObservations deferred;
+  // No text of the run can hold the fresh document UUID, so the placeholder
+  // cannot collide with a message or an id.
+  deferred.placeholder = "stagegate-observations-" + options.document_uuid;
+  const std::optional<Json> document = Document(record, leaf_hash_hex, options, &run, &deferred, error);
   if (!document) return std::nullopt;
-  return exports::Pretty(*document);
+  std::string skeleton = exports::Pretty(*document);
+  if (deferred.items.empty()) return skeleton;
+
+  // The placeholder is the array's only element, on a line of its own: each
+  // observation takes its place at that line's indentation, as the whole
+  // document's dump would have written it.
+  const std::string token = "\"" + deferred.placeholder + "\"";
+  const size_t at = skeleton.find(token);
+  const size_t line_start = skeleton.rfind('\n', at) + 1;
+  const std::string indent(at - line_start, ' ');
+  std::string out;
+  out.reserve(skeleton.size() + deferred.items.size() * 2048);
+  out.append(skeleton, 0, line_start);
+  for (size_t i = 0; i < deferred.items.size(); ++i) {
+    const auto& [outcome, uuid] = deferred.items[i];
+    const std::string element =
+        Observation(*run, *outcome, uuid, deferred.tool_uuid).dump(2, ' ', false, Json::error_handler_t::replace);
+    out += indent;
+    for (char c : element) {
+      out += c;
+      if (c == '\n') out += indent;
+    }
+    if (i + 1 < deferred.items.size()) out += ",\n";
+  }
+  out.append(skeleton, at + token.size());
+  return out;
 }
 
 }  // namespace stagegate::reports

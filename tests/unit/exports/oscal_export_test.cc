@@ -359,6 +359,30 @@ TEST(OscalExportTest, DirtySourceImportsItsLocation) {
             std::string::npos);
 }
 
+TEST(OscalExportTest, RenderedTextIsTheDocumentsDump) {
+  // RenderOscal writes the observations one at a time into the text; the
+  // bytes must be those of the whole document dumped at once, including
+  // nested values, escapes and invalid UTF-8 in user text.
+  json record = Record();
+  auto& outcome = testing::Outcome(record, "model-gates/model.latency", "resnet18-int8");
+  outcome["message"] = "p99 \xE2\x82 \"quoted\"\nnext line \xF0\x9F\x94\xA5";
+  outcome["evidence"]["nested"] = json{{"a", json::array({1, 2, json::object()})}, {"b", json::array()}};
+  std::string error;
+  const std::optional<std::string> text = RenderOscal(record, kLeafHash, Options(), &error);
+  ASSERT_TRUE(text.has_value()) << error;
+  const std::optional<ordered_json> document = OscalAssessmentResults(record, kLeafHash, Options(), &error);
+  ASSERT_TRUE(document.has_value()) << error;
+  EXPECT_EQ(*text, document->dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n");
+  EXPECT_EQ(text->find("stagegate-observations-"), std::string::npos);
+  // A run without observations (every outcome not applicable) has no array at all.
+  for (auto& o : record["result"]["outcomes"]) o["outcome"] = "not_applicable";
+  const std::optional<std::string> empty = RenderOscal(record, kLeafHash, Options(), &error);
+  ASSERT_TRUE(empty.has_value()) << error;
+  EXPECT_EQ(*empty, OscalAssessmentResults(record, kLeafHash, Options(), &error)
+                        ->dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n");
+  EXPECT_EQ(empty->find("\"observations\""), std::string::npos);
+}
+
 TEST(OscalExportTest, MalformedRecordIsRefused) {
   json record = Record();
   record["result"]["outcomes"][0]["subject"].erase("id");

@@ -61,6 +61,8 @@ AuditReport RichAudit(const eval::RunResult* run, bool with_trend) {
   zone.dimension = "zone";
   report.rollups.dimensions = {site, zone};
   report.rollups.worst = {{"device", "dev-7", 3, 1, 1, 1, 0, {"p/a", "p/b"}}};
+  report.rollups.finding_sites = {{"device/d-002", "plant-a"}, {"stream/plant-a/press-7/temp", "plant-a"},
+                                  {"stream/plant-b/line-2/humidity", "plant-b"}};
   if (with_trend) {
     eval::AuditTrend trend;
     trend.previous_run_id = "11111111-2222-4333-8444-555555555555";
@@ -151,6 +153,9 @@ TEST(AuditReader, NamesTheMemberThatIsWrong) {
             "audit record: rollups.dimensions[0].groups[0].findings: expected an integer");
   EXPECT_EQ(ErrorAfter([](nlohmann::json& p) { p["rollups"]["worst_offenders"][0].erase("subject"); }),
             "audit record: rollups.worst_offenders[0].subject: missing");
+  EXPECT_EQ(ErrorAfter([](nlohmann::json& p) { p["rollups"]["finding_sites"]["plant-a"] = "device/d-002"; }),
+            "audit record: rollups.finding_sites.plant-a: expected a list of subjects (\"kind/id\")");
+  EXPECT_EQ(ErrorAfter([](nlohmann::json& p) { p["rollups"].erase("finding_sites"); }), "");  // older records
   EXPECT_EQ(ErrorAfter([](nlohmann::json& p) { p["trend"]["new"] = {3}; }),
             "audit record: trend.new[0]: expected an object");
   EXPECT_EQ(ErrorAfter([](nlohmann::json& p) { p["trend"] = "none"; }), "audit record: trend: expected an object");

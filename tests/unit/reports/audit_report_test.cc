@@ -56,7 +56,8 @@ TEST(AuditReportTest, JsonCarriesCoverageRollupsAndTrend) {
   EXPECT_EQ(j["coverage"][0]["controls"][1]["gap"], true);
   EXPECT_EQ(j["rollups"]["dimensions"][0]["groups"][0]["value"], "plant-a");
   EXPECT_EQ(j["rollups"]["worst_offenders"][0]["subject"]["id"], "dev-7");
-  EXPECT_EQ(j["rollups"]["finding_sites"]["device/d-002"], "plant-<b>");
+  EXPECT_EQ(j["rollups"]["finding_sites"]["plant-<b>"], nlohmann::json::array({"device/d-002"}));
+  EXPECT_EQ(j["rollups"]["finding_sites"]["plant-a"].size(), 2u);
   EXPECT_EQ(j["trend"]["still_failing"], 2);
   AuditReport first = Sample(run);
   first.trend.reset();
