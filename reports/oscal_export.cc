@@ -691,15 +691,16 @@ std::optional<std::string> RenderOscal(const nlohmann::json& record, std::string
   std::string out;
   out.reserve(skeleton.size() + deferred.items.size() * 2048);
   out.append(skeleton, 0, line_start);
+  // nlohmann's own serializer (what Json::dump uses) writes each observation
+  // straight into `out` at the array's indentation: no string per element,
+  // whose growth made the allocator consolidate its free lists over and over.
+  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+                                                Json::error_handler_t::replace);
   for (size_t i = 0; i < deferred.items.size(); ++i) {
     const auto& [outcome, uuid] = deferred.items[i];
-    const std::string element =
-        Observation(*run, *outcome, uuid, deferred.tool_uuid).dump(2, ' ', false, Json::error_handler_t::replace);
     out += indent;
-    for (char c : element) {
-      out += c;
-      if (c == '\n') out += indent;
-    }
+    serializer.dump(Observation(*run, *outcome, uuid, deferred.tool_uuid), /*pretty_print=*/true,
+                    /*ensure_ascii=*/false, /*indent_step=*/2, static_cast<unsigned int>(indent.size()));
     if (i + 1 < deferred.items.size()) out += ",\n";
   }
   out.append(skeleton, at + token.size());

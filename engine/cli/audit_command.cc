@@ -113,8 +113,10 @@ int RunAudit(const AuditArguments& args) {
   const eval::RunResult& result = run.result;
   reports::AuditReport report;
   report.result = &result;
+  const auto coverage_started = std::chrono::steady_clock::now();
   report.coverage = eval::ComputeCoverage(*run.loaded, result);
   report.rollups = eval::ComputeRollups(result, run.inputs);
+  const double coverage_seconds = SecondsSince(coverage_started);
   const auto panels_started = std::chrono::steady_clock::now();
   report.panels = ComputeFleetPanels(run);
   const double panels_seconds = SecondsSince(panels_started);
@@ -141,20 +143,29 @@ int RunAudit(const AuditArguments& args) {
   }
   const double evidence_seconds = SecondsSince(evidence_started);
   const auto reports_started = std::chrono::steady_clock::now();
-  bool written = WriteReportFile(out, "report.json", reports::RenderAuditJson(report)) &&
-                 WriteReportFile(out, "report.html", reports::RenderAuditHtml(report)) &&
-                 WriteReportFile(out, "findings.sarif", reports::RenderSarif(result)) &&
-                 WriteReportFile(out, "junit.xml", reports::RenderJUnit(result)) &&
-                 WriteReportFile(out, "summary.md", reports::RenderAuditMarkdown(report));
+  std::vector<std::pair<std::string, double>> file_seconds;  // for --timings
+  auto write = [&](const std::string& name, auto render) {
+    const auto started = std::chrono::steady_clock::now();
+    const bool ok = WriteReportFile(out, name, render());
+    file_seconds.emplace_back(name, SecondsSince(started));
+    return ok;
+  };
+  bool written = write("report.json", [&] { return reports::RenderAuditJson(report); }) &&
+                 write("report.html", [&] { return reports::RenderAuditHtml(report); }) &&
+                 write("findings.sarif", [&] { return reports::RenderSarif(result); }) &&
+                 write("junit.xml", [&] { return reports::RenderJUnit(result); }) &&
+                 write("summary.md", [&] { return reports::RenderAuditMarkdown(report); });
   if (written && run.recorder) {
-    const reports::OscalOptions oscal = report_files::NewOscalOptions();
+    const auto started = std::chrono::steady_clock::now();
     std::string error;
-    std::optional<std::string> document = reports::RenderOscal(recorded.record, recorded.leaf_hash_hex, oscal, &error);
+    std::optional<std::string> document =
+        reports::RenderOscal(recorded.record, recorded.leaf_hash_hex, report_files::NewOscalOptions(), &error);
     if (!document) {
       std::cerr << "error: the OSCAL assessment results could not be made: " << error << "\n";
       return 3;
     }
     written = WriteReportFile(out, "oscal-assessment-results.json", *document);
+    file_seconds.emplace_back("oscal-assessment-results.json", SecondsSince(started));
   } else if (written) {
     std::cerr << "note: no oscal-assessment-results.json: OSCAL results name the run's record in the evidence log, "
                  "and --no-evidence recorded none\n";
@@ -162,10 +173,12 @@ int RunAudit(const AuditArguments& args) {
   if (!written) return 2;
   PrintAuditSummary(report, args.out);
   if (args.timings) {
-    std::cerr << fmt::format("timings: load {:.2f} s, facts and evaluation {:.2f} s, fleet panels {:.2f} s, "
-                             "trend and evidence {:.2f} s, reports {:.2f} s\n",
-                             run.load_seconds, run.evaluation_seconds, panels_seconds, evidence_seconds,
-                             SecondsSince(reports_started));
+    std::string files;
+    for (const auto& [name, seconds] : file_seconds) files += fmt::format("{}{} {:.2f}", files.empty() ? "" : ", ", name, seconds);
+    std::cerr << fmt::format("timings: load {:.2f} s, facts and evaluation {:.2f} s, coverage and roll-ups {:.2f} s, "
+                             "fleet panels {:.2f} s, trend and evidence {:.2f} s, reports {:.2f} s ({})\n",
+                             run.load_seconds, run.evaluation_seconds, coverage_seconds, panels_seconds,
+                             evidence_seconds, SecondsSince(reports_started), files);
   }
   return result.decision == eval::Decision::kDeny ? 1 : 0;
 }
