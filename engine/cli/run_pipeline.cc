@@ -106,7 +106,11 @@ int Execute(const Request& request, Run* run) {
   options.record_passing = request.record_passing;
   options.engine_version = STAGEGATE_VERSION;
   if (!contract_run.providers.empty()) options.providers = &contract_run.providers;
-  if (!inputs.OfKind(facts::SubjectKind::kZone).empty()) options.control_ledger = &run->control_ledger;
+  if (!inputs.OfKind(facts::SubjectKind::kZone).empty()) {
+    // Zones summarise their member devices, and nothing else reads the ledger.
+    run->control_ledger.RecordOnly({facts::SubjectKind::kDevice});
+    options.control_ledger = &run->control_ledger;
+  }
   std::string internal_error;
   const auto loaded_at = std::chrono::steady_clock::now();
   run->load_seconds = std::chrono::duration<double>(loaded_at - started).count();

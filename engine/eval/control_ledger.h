@@ -14,6 +14,7 @@
 //   eval::Evaluate(bundle, subjects, options);
 //   const eval::ControlLedger::Tally* t = ledger.Find(device, "iec62443-3-3:SR-1.8");
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "engine/eval/run_result.h"
+#include "engine/facts/fact_schema.h"
 
 namespace stagegate::subjects {
 struct Subject;
@@ -52,6 +54,14 @@ class ControlLedger {
   // Starts a run: `rules` are (rule id, its control references) in rule rank
   // order. Forgets any earlier run.
   void Begin(std::vector<std::pair<std::string, std::vector<std::string>>> rules);
+  // Limits the ledger to subjects of `kinds`, the ones its reader summarises
+  // (zones read their member devices): a fleet audit judges millions of
+  // stream pairs no zone looks at. By default every kind but zones is kept.
+  void RecordOnly(std::vector<facts::SubjectKind> kinds) { kinds_ = std::move(kinds); }
+  bool Records(facts::SubjectKind kind) const {
+    if (kind == facts::SubjectKind::kZone) return false;
+    return kinds_.empty() || std::find(kinds_.begin(), kinds_.end(), kind) != kinds_.end();
+  }
   // Records that rule `rule_rank` judged `subject` with `outcome`. Not
   // thread-safe: Evaluate collects outcomes per worker and adds them here.
   void Add(const subjects::Subject& subject, uint32_t rule_rank, Outcome outcome);
@@ -68,6 +78,7 @@ class ControlLedger {
     std::string id;
     std::vector<uint32_t> controls;  // indexes into controls_
   };
+  std::vector<facts::SubjectKind> kinds_;  // empty: every kind but zones
   std::vector<Rule> rules_;
   std::vector<std::string> controls_;
   std::unordered_map<std::string, uint32_t> control_index_;

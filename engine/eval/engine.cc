@@ -336,7 +336,7 @@ std::string Run::RenderMessage(const RuleRun& rule, const RuleActivation& activa
 void Run::Record(Worker& worker, size_t worker_index, const RuleRun& rule, const Subject& subject,
                  uint32_t subject_rank, Outcome outcome, const cel::Value& result, const policy::Expression* failing,
                  RuleActivation& activation) {
-  const bool to_ledger = options_.control_ledger != nullptr && subject.kind != facts::SubjectKind::kZone &&
+  const bool to_ledger = options_.control_ledger != nullptr && options_.control_ledger->Records(subject.kind) &&
                          !rule.info.controls.empty();
   if (outcome == Outcome::kPass || outcome == Outcome::kNotApplicable) {
     if (to_ledger) worker.ledger_entries.push_back({&subject, static_cast<uint32_t>(rule.rank), outcome});

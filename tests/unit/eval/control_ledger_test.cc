@@ -182,6 +182,19 @@ TEST_F(ControlLedgerTest, TalliesCountEveryMappedRuleAndNameTheUnmetOne) {
   EXPECT_EQ(provider_->calls.load(), 1);
 }
 
+TEST_F(ControlLedgerTest, KeepsOnlyTheKindsItsReaderSummarises) {
+  const subjects::Subject* good = inputs_.Find(facts::SubjectKind::kDevice, "d-2");
+  ledger_.RecordOnly({facts::SubjectKind::kModel});
+  Evaluate(*bundle_, inputs_, options_);
+  EXPECT_EQ(ledger_.Find(*good, "f:C-1"), nullptr);
+  EXPECT_FALSE(ledger_.Records(facts::SubjectKind::kDevice));
+  ledger_.RecordOnly({facts::SubjectKind::kDevice, facts::SubjectKind::kZone});
+  EXPECT_FALSE(ledger_.Records(facts::SubjectKind::kZone));  // zones are judged from it, never in it
+  Evaluate(*bundle_, inputs_, options_);
+  ASSERT_NE(ledger_.Find(*good, "f:C-1"), nullptr);
+  EXPECT_EQ(ledger_.Find(*good, "f:C-1")->pass, 2u);
+}
+
 TEST_F(ControlLedgerTest, ANewRunForgetsTheLastOne) {
   Evaluate(*bundle_, inputs_, options_);
   const subjects::Subject* good = inputs_.Find(facts::SubjectKind::kDevice, "d-2");
