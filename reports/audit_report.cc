@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "reports/decision_json.h"
 #include "reports/internal.h"
 #include "reports/reports.h"
 
@@ -139,10 +140,11 @@ nlohmann::ordered_json AuditPartsJson(const AuditReport& report) {
 std::string RenderAuditJson(const AuditReport& report) {
   Json j;
   j["schemaVersion"] = kAuditSchemaVersion;
-  j["decision"] = Json::parse(RenderJson(*report.result));
+  in::StreamedArray outcomes;
+  j["decision"] = in::DecisionJson(*report.result, &outcomes);
   Json parts = AuditPartsJson(report);
   for (auto part = parts.begin(); part != parts.end(); ++part) j[part.key()] = std::move(part.value());
-  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return in::DumpDecision(j, *report.result, outcomes);
 }
 
 std::string RenderAuditMarkdown(const AuditReport& report) {

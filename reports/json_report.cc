@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/decision_json.h"
 #include "reports/internal.h"
 #include "reports/reports.h"
 
@@ -98,10 +99,12 @@ Json WaiverJson(const eval::WaiverInfo& waiver) {
 
 }  // namespace
 
-std::string RenderJson(const eval::RunResult& result) {
+namespace internal {
+
+Json DecisionJson(const eval::RunResult& result, StreamedArray* outcomes) {
   Json j;
   j["schemaVersion"] = kSchemaVersion;
-  j["decision"] = in::DecisionText(result.decision);
+  j["decision"] = DecisionText(result.decision);
   j["kind"] = result.kind;
   j["evaluated_at"] = result.evaluated_at;
   j["started_at"] = result.started_at;
@@ -113,21 +116,30 @@ std::string RenderJson(const eval::RunResult& result) {
     inputs.push_back(Json{{"path", input.path}, {"sha256", input.sha256}, {"documents", input.documents}});
   }
   j["inputs"] = std::move(inputs);
-  j["fail_on"] = in::SeverityText(result.fail_on);
+  j["fail_on"] = SeverityText(result.fail_on);
   j["counts"] = CountsJson(result.counts);
   j["deny_reasons"] = result.deny_reasons;
   Json rules = Json::array();
   for (const auto& rule : result.rules) rules.push_back(RuleJson(rule, result.policy_source));
   j["rules"] = std::move(rules);
-  Json outcomes = Json::array();
-  for (const auto& outcome : result.outcomes) outcomes.push_back(OutcomeJson(outcome));
-  j["outcomes"] = std::move(outcomes);
+  j["outcomes"] = outcomes->Slot(result.outcomes.size());
   Json waivers = Json::array();
   for (const auto& waiver : result.waivers) waivers.push_back(WaiverJson(waiver));
   j["waivers"] = std::move(waivers);
+  return j;
+}
+
+std::string DumpDecision(const Json& document, const eval::RunResult& result, const StreamedArray& outcomes) {
   // Invalid UTF-8 in user text (a message, an evidence string) becomes U+FFFD
   // instead of an exception.
-  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return outcomes.Dump(document, [&result](size_t i) { return OutcomeJson(result.outcomes[i]); });
+}
+
+}  // namespace internal
+
+std::string RenderJson(const eval::RunResult& result) {
+  in::StreamedArray outcomes;
+  return in::DumpDecision(in::DecisionJson(result, &outcomes), result, outcomes);
 }
 
 }  // namespace stagegate::reports

@@ -19,6 +19,7 @@
 #include "reports/evidence_exports.h"
 #include "reports/export_internal.h"
 #include "reports/internal.h"
+#include "reports/streamed_json.h"
 
 namespace stagegate::reports {
 namespace {
@@ -503,10 +504,10 @@ Json Finding(const RunView& run, const ControlRef& ref, const ControlUse& use,
 }
 
 // Observations are most of an audit's document (one per judged outcome).
-// RenderOscal writes them into the text one at a time instead of holding
-// them all as JSON values: Result leaves a placeholder string where they go.
+// RenderOscal writes them one at a time (internal::StreamedArray): Result
+// then leaves a slot where they go and lists what they are made of.
 struct DeferredObservations {
-  std::string placeholder;
+  internal::StreamedArray array;
   std::string tool_uuid;
   std::vector<std::pair<const OutcomeView*, std::string>> items;  // the outcome and its observation's UUID
 };
@@ -562,9 +563,9 @@ Json Result(const RunView& run, DeferredObservations* deferred) {
       risks.push_back(Risk(run, o, risk_uuid, uuid));
     }
   }
-  if (deferred != nullptr && !deferred->items.empty()) {
+  if (deferred != nullptr) {
     deferred->tool_uuid = tool_uuid;
-    observations.push_back(deferred->placeholder);
+    observations = deferred->array.Slot(deferred->items.size());
   }
   Json findings = Json::array();
   std::vector<std::string> unassessed;
@@ -673,38 +674,12 @@ std::optional<std::string> RenderOscal(const nlohmann::json& record, std::string
                                        const OscalOptions& options, std::string* error) {
   std::optional<RunView> run;
   DeferredObservations deferred;
-  // No text of the run can hold the fresh document UUID, so the placeholder
-  // cannot collide with a message or an id.
-  deferred.placeholder = "stagegate-observations-" + options.document_uuid;
   const std::optional<Json> document = Document(record, leaf_hash_hex, options, &run, &deferred, error);
   if (!document) return std::nullopt;
-  std::string skeleton = exports::Pretty(*document);
-  if (deferred.items.empty()) return skeleton;
-
-  // The placeholder is the array's only element, on a line of its own: each
-  // observation takes its place at that line's indentation, as the whole
-  // document's dump would have written it.
-  const std::string token = "\"" + deferred.placeholder + "\"";
-  const size_t at = skeleton.find(token);
-  const size_t line_start = skeleton.rfind('\n', at) + 1;
-  const std::string indent(at - line_start, ' ');
-  std::string out;
-  out.reserve(skeleton.size() + deferred.items.size() * 2048);
-  out.append(skeleton, 0, line_start);
-  // nlohmann's own serializer (what Json::dump uses) writes each observation
-  // straight into `out` at the array's indentation: no string per element,
-  // whose growth made the allocator consolidate its free lists over and over.
-  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
-                                                Json::error_handler_t::replace);
-  for (size_t i = 0; i < deferred.items.size(); ++i) {
+  return deferred.array.Dump(*document, [&](size_t i) {
     const auto& [outcome, uuid] = deferred.items[i];
-    out += indent;
-    serializer.dump(Observation(*run, *outcome, uuid, deferred.tool_uuid), /*pretty_print=*/true,
-                    /*ensure_ascii=*/false, /*indent_step=*/2, static_cast<unsigned int>(indent.size()));
-    if (i + 1 < deferred.items.size()) out += ",\n";
-  }
-  out.append(skeleton, at + token.size());
-  return out;
+    return Observation(*run, *outcome, uuid, deferred.tool_uuid);
+  });
 }
 
 }  // namespace stagegate::reports

@@ -10,6 +10,7 @@
 #include "engine/common/digest.h"
 #include "reports/internal.h"
 #include "reports/reports.h"
+#include "reports/streamed_json.h"
 
 namespace stagegate::reports {
 namespace {
@@ -209,15 +210,17 @@ std::string RenderSarif(const eval::RunResult& result) {
   for (const auto& rule : result.rules) rules.push_back(RuleJson(rule, result.fail_on));
   driver["rules"] = std::move(rules);
 
-  Json results = Json::array();
+  // The reported outcomes with their rule's index, written one at a time.
+  std::vector<std::pair<const eval::OutcomeRecord*, size_t>> reported;
   for (const auto& outcome : result.outcomes) {
     if (!Reported(outcome.outcome)) continue;
     auto it = rule_index.find(outcome.rule_id);
     // Every outcome's rule is in `rules` (the RunResult contract); an outcome
     // without one cannot be located and is left to the JSON report.
     if (it == rule_index.end()) continue;
-    results.push_back(ResultJson(outcome, result.rules[it->second], it->second, result, waivers));
+    reported.emplace_back(&outcome, it->second);
   }
+  in::StreamedArray results;
 
   Json run;
   run["tool"] = Json{{"driver", std::move(driver)}};
@@ -245,7 +248,7 @@ std::string RenderSarif(const eval::RunResult& result) {
   if (!result.started_at.empty()) invocation["startTimeUtc"] = result.started_at;
   if (!result.finished_at.empty()) invocation["endTimeUtc"] = result.finished_at;
   run["invocations"] = Json::array({std::move(invocation)});
-  run["results"] = std::move(results);
+  run["results"] = results.Slot(reported.size());
   Json properties;
   properties["decision"] = in::DecisionText(result.decision);
   properties["evaluatedAt"] = result.evaluated_at;
@@ -258,7 +261,10 @@ std::string RenderSarif(const eval::RunResult& result) {
   log["$schema"] = kSarifSchema;
   log["version"] = "2.1.0";
   log["runs"] = Json::array({std::move(run)});
-  return log.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return results.Dump(log, [&](size_t i) {
+    const auto& [outcome, rule] = reported[i];
+    return ResultJson(*outcome, result.rules[rule], rule, result, waivers);
+  });
 }
 
 }  // namespace stagegate::reports

@@ -373,7 +373,7 @@ TEST(OscalExportTest, RenderedTextIsTheDocumentsDump) {
   const std::optional<ordered_json> document = OscalAssessmentResults(record, kLeafHash, Options(), &error);
   ASSERT_TRUE(document.has_value()) << error;
   EXPECT_EQ(*text, document->dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n");
-  EXPECT_EQ(text->find("stagegate-observations-"), std::string::npos);
+  EXPECT_EQ(text->find("stagegate-streamed-array-"), std::string::npos);
   // A run without observations (every outcome not applicable) has no array at all.
   for (auto& o : record["result"]["outcomes"]) o["outcome"] = "not_applicable";
   const std::optional<std::string> empty = RenderOscal(record, kLeafHash, Options(), &error);
