@@ -28,6 +28,29 @@ bundle::Bundle BundleOf(std::vector<std::pair<std::string, std::string>> files) 
   return bundle;
 }
 
+// The contract diagnostics as the CLI prints them.
+std::vector<std::string> DiagnosticLines(const ContractSet& set) {
+  std::vector<std::string> lines;
+  for (const ContractDiagnostic& d : set.diagnostics) lines.push_back(FormatContractDiagnostic(d));
+  return lines;
+}
+
+bool AnyContains(const std::vector<std::string>& lines, std::string_view text) {
+  return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
+}
+
+// Loads `bundle` with the policies generated from its contracts added, as
+// the CLI does.
+policy::LoadResult LoadWithContractPolicies(bundle::Bundle& bundle, const ContractSet& set,
+                                            GeneratedPolicies* generated) {
+  *generated = GenerateContractPolicies(set);
+  for (bundle::BundleFile& f : generated->files) bundle.files.push_back(f);
+  facts::FactSchema schema;
+  facts::RegisterCoreFacts(schema);
+  RegisterContractFacts(schema);
+  return policy::LoadPolicies(bundle, schema, {});
+}
+
 TEST(DataContract, ReadsEveryOdcsExampleAsItIs) {
   const std::filesystem::path folder = std::filesystem::path(STAGEGATE_SOURCE_DIR) / "tests/data/odcs";
   int read = 0;
@@ -84,12 +107,9 @@ schema:
           - metric: freshness
             mustBe: 0
 )"}}));
-  std::vector<std::string> lines;
-  for (const ContractDiagnostic& d : set.diagnostics) lines.push_back(FormatContractDiagnostic(d));
+  const std::vector<std::string> lines = DiagnosticLines(set);
   EXPECT_FALSE(set.ok());
-  auto has = [&](std::string_view text) {
-    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
-  };
+  auto has = [&](std::string_view text) { return AnyContains(lines, text); };
   EXPECT_TRUE(has("c.yaml:6:47: error SG801: unknown key 'bogus'")) << ::testing::PrintToString(lines);
   EXPECT_TRUE(has("error SG803: 'maxGapS' must be greater than 0")) << ::testing::PrintToString(lines);
   EXPECT_TRUE(has("error SG802: 'nominalRateHz' must be a number")) << ::testing::PrintToString(lines);
@@ -115,13 +135,9 @@ TEST(ContractPolicy, GeneratedRulesLoadAndPointIntoTheContract) {
   bundle::Bundle bundle = BundleOf({{"contracts/fleet-telemetry.odcs.yaml", Read(file)},
                                     {"frameworks/iec62443.yaml", Read(frameworks)}});
   const ContractSet set = LoadContracts(bundle);
-  GeneratedPolicies generated = GenerateContractPolicies(set);
+  GeneratedPolicies generated;
+  policy::LoadResult result = LoadWithContractPolicies(bundle, set, &generated);
   ASSERT_EQ(generated.files.size(), 1u);
-  for (bundle::BundleFile& f : generated.files) bundle.files.push_back(f);
-  facts::FactSchema schema;
-  facts::RegisterCoreFacts(schema);
-  RegisterContractFacts(schema);
-  policy::LoadResult result = policy::LoadPolicies(bundle, schema, {});
   ASSERT_TRUE(result.ok()) << policy::FormatDiagnostics(result.diagnostics);
   LocateContractRules(generated, result.bundle.get());
   const policy::Policy* policy = result.bundle->FindPolicy("contract-fleet-telemetry");
@@ -184,11 +200,8 @@ schema:
                 value: gdpr
 )"}}));
   ASSERT_FALSE(malformed.ok());
-  std::vector<std::string> lines;
-  for (const ContractDiagnostic& d : malformed.diagnostics) lines.push_back(FormatContractDiagnostic(d));
-  auto has = [&](std::string_view text) {
-    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
-  };
+  const std::vector<std::string> lines = DiagnosticLines(malformed);
+  auto has = [&](std::string_view text) { return AnyContains(lines, text); };
   EXPECT_TRUE(has("c.yaml:6:13: error SG802: a control reference must be 'framework:control-id'"))
       << ::testing::PrintToString(lines);
   EXPECT_TRUE(has("c.yaml:19:24: error SG802: 'stagegateControls' must be a list")) << ::testing::PrintToString(lines);
@@ -210,12 +223,8 @@ schema:
 )"}});
   const ContractSet set = LoadContracts(bundle);
   ASSERT_TRUE(set.ok());
-  GeneratedPolicies generated = GenerateContractPolicies(set);
-  for (bundle::BundleFile& f : generated.files) bundle.files.push_back(f);
-  facts::FactSchema schema;
-  facts::RegisterCoreFacts(schema);
-  RegisterContractFacts(schema);
-  policy::LoadResult result = policy::LoadPolicies(bundle, schema, {});
+  GeneratedPolicies generated;
+  policy::LoadResult result = LoadWithContractPolicies(bundle, set, &generated);
   ASSERT_FALSE(result.ok());
   const std::string diagnostics = policy::FormatDiagnostics(result.diagnostics);
   EXPECT_NE(diagnostics.find("c.yaml#contract-c.yaml"), std::string::npos) << diagnostics;
