@@ -296,6 +296,26 @@ struct DeviceTrust::State {
   mutable std::mutex chains_mutex;
   mutable std::map<std::string, std::shared_ptr<const CertificateChain>, std::less<>> chains;
   mutable std::map<std::string, std::string, std::less<>> chain_errors;
+  // ACL files parsed so far, by path: a broker's file serves all its devices.
+  struct ParsedAcl {
+    AclFile acl;
+    std::string error;  // "file:N: message"
+  };
+  mutable std::mutex acls_mutex;
+  mutable std::map<std::string, std::shared_ptr<const ParsedAcl>, std::less<>> acls;
+
+  std::shared_ptr<const ParsedAcl> Acl(const Artifact& file) const {
+    std::lock_guard<std::mutex> lock(acls_mutex);
+    if (auto it = acls.find(file.path); it != acls.end()) return it->second;
+    auto parsed = std::make_shared<ParsedAcl>();
+    std::string why;
+    if (!ParseAcl(file.bytes, &parsed->acl, &why)) {
+      parsed->acl = AclFile();
+      parsed->error = fmt::format("{}:{}", file.path, why.substr(5));  // "line N: ..." → "file:N: ..."
+    }
+    acls.emplace(file.path, parsed);
+    return parsed;
+  }
 
   std::shared_ptr<const CertificateChain> Chain(const Artifact& file, std::string* error) const {
     std::lock_guard<std::mutex> lock(chains_mutex);
@@ -508,12 +528,13 @@ struct DeviceTrust::State {
         group.error = fmt::format("{}: mqtt.acl: {}", entry.where, entry.acl->error);
         return;
       }
-      AclFile acl;
-      std::string why;
-      if (!ParseAcl(entry.acl->bytes, &acl, &why)) {
-        group.error = fmt::format("{}:{}", entry.acl->path, why.substr(5));  // "line N: ..." → "file:N: ..."
+      const std::shared_ptr<const ParsedAcl> parsed = Acl(*entry.acl);
+      if (!parsed->error.empty()) {
+        group.error = parsed->error;
         return;
       }
+      const AclFile& acl = parsed->acl;
+      std::string why;
       const nlohmann::json& record = entry.subject->document;
       const std::optional<std::string> username = StringField(record, "mqtt.username");
       if (!username) {

@@ -150,6 +150,11 @@ bool ParseAcl(std::string_view text, AclFile* acl, std::string* error) {
       return false;
     }
     entry.topic = std::string(rest);
+    if (entry.pattern) {
+      acl->pattern_lines.push_back(acl->entries.size());
+    } else if (!entry.user.empty()) {
+      acl->topic_lines_of_user[entry.user].push_back(acl->entries.size());
+    }
     acl->entries.push_back(std::move(entry));
   }
   return true;
@@ -157,12 +162,14 @@ bool ParseAcl(std::string_view text, AclFile* acl, std::string* error) {
 
 std::vector<std::string> GrantedTopics(const AclFile& acl, std::string_view username, std::string_view client_id) {
   std::set<std::string> topics;
-  for (const AclEntry& entry : acl.entries) {
-    if (entry.access == AclAccess::kDeny) continue;
-    if (entry.pattern) {
-      topics.insert(Substitute(entry.topic, username, client_id));
-    } else if (!entry.user.empty() && entry.user == username) {
-      topics.insert(entry.topic);
+  for (size_t line : acl.pattern_lines) {
+    const AclEntry& entry = acl.entries[line];
+    if (entry.access != AclAccess::kDeny) topics.insert(Substitute(entry.topic, username, client_id));
+  }
+  if (auto own = acl.topic_lines_of_user.find(std::string(username)); own != acl.topic_lines_of_user.end()) {
+    for (size_t line : own->second) {
+      const AclEntry& entry = acl.entries[line];
+      if (entry.access != AclAccess::kDeny) topics.insert(entry.topic);
     }
   }
   return {topics.begin(), topics.end()};

@@ -16,6 +16,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace stagegate::devices {
@@ -32,6 +33,12 @@ struct AclEntry {
 
 struct AclFile {
   std::vector<AclEntry> entries;
+  // Filled by ParseAcl, so that what one user is granted is found without
+  // reading a broker's whole file (one file often serves thousands of
+  // devices): the positions in `entries` of each user's `topic` lines, and
+  // of every `pattern` line.
+  std::unordered_map<std::string, std::vector<size_t>> topic_lines_of_user;
+  std::vector<size_t> pattern_lines;
 };
 
 // Parses the text of an acl_file. False with `error` = "line N: message".
@@ -39,7 +46,7 @@ bool ParseAcl(std::string_view text, AclFile* acl, std::string* error);
 
 // Returns the topic filters `username` (with client id `client_id`) may read
 // or write: its `topic` lines and every `pattern` line after substitution,
-// without `deny` ones, sorted and unique.
+// without `deny` ones, sorted and unique. `acl` is as ParseAcl filled it.
 std::vector<std::string> GrantedTopics(const AclFile& acl, std::string_view username, std::string_view client_id);
 
 // Returns the filters of `granted` broader than the device needs, in

@@ -28,6 +28,18 @@ TEST(MqttAclTest, ReadsUsersTopicsAndPatterns) {
   EXPECT_EQ(GrantedTopics(acl, "nobody", "c"), (Topics{"cmd/c/nobody"}));
 }
 
+TEST(MqttAclTest, AUserWithSeveralSectionsGetsTheTopicsOfEach) {
+  AclFile acl;
+  std::string error;
+  ASSERT_TRUE(ParseAcl("user dev-1\ntopic a/1\nuser dev-2\ntopic b/2\npattern p/%u\nuser dev-1\ntopic read a/2\n"
+                       "topic deny a/3\n",
+                       &acl, &error))
+      << error;
+  EXPECT_EQ(GrantedTopics(acl, "dev-1", "c"), (Topics{"a/1", "a/2", "p/dev-1"}));
+  EXPECT_EQ(GrantedTopics(acl, "dev-2", "c"), (Topics{"b/2", "p/dev-2"}));
+  EXPECT_EQ(GrantedTopics(acl, "", "c"), (Topics{"p/"}));
+}
+
 TEST(MqttAclTest, RejectsUnknownDirectivesAndEmptyTopicsByLine) {
   AclFile acl;
   std::string error;
