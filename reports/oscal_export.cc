@@ -577,7 +577,9 @@ Json Result(const RunView& run, DeferredObservations* deferred) {
     findings.push_back(Finding(run, ref, use, observation_uuids, risk_uuids));
   }
 
-  Json result;
+  // Room for every member below: growing the object would copy the large
+  // lists it already holds (internal::ObjectWithRoom).
+  Json result = internal::ObjectWithRoom(16);
   result["uuid"] = StableUuid({"result", run.run_id});
   result["title"] = OneLine(fmt::format("Stagegate {} run {}: {}", run.kind, run.run_id, run.decision));
   result["description"] = fmt::format(
@@ -605,7 +607,7 @@ Json Result(const RunView& run, DeferredObservations* deferred) {
       {Json{{"href", exports::LeafUri(run.leaf_hash)}, {"rel", "evidence"}, {"text", "The run's record in the log"}},
        Json{{"href", exports::PolicySourceUri(run.policy_source)}, {"rel", "policy"}, {"text", "The policy bundle"}}});
 
-  Json local;
+  Json local = internal::ObjectWithRoom(2);
   SetArray(local, "inventory-items", std::move(items));
   local["assessment-assets"] = AssessmentAssets(run, tool_uuid);
   result["local-definitions"] = std::move(local);

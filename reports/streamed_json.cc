@@ -6,6 +6,12 @@
 
 namespace stagegate::reports::internal {
 
+nlohmann::ordered_json ObjectWithRoom(size_t keys) {
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  object.get_ref<nlohmann::ordered_json::object_t&>().reserve(keys);
+  return object;
+}
+
 StreamedArray::StreamedArray() {
   std::random_device random;
   placeholder_ = fmt::format("stagegate-streamed-array-{:08x}{:08x}{:08x}{:08x}", random(), random(), random(), random());

@@ -17,6 +17,13 @@
 
 namespace stagegate::reports::internal {
 
+// Returns an empty object with room for `keys` members. An ordered_json
+// object is a vector of (const key, value) pairs, whose move may throw (the
+// key is copied), so growing it copies every member it holds, values
+// included: a document whose members hold the large arrays of an audit
+// copied them each time a member was added after them.
+nlohmann::ordered_json ObjectWithRoom(size_t keys);
+
 class StreamedArray {
  public:
   using Json = nlohmann::ordered_json;

@@ -49,5 +49,18 @@ TEST(StreamedArrayTest, TextEqualToAnotherSlotsPlaceholderIsLeftAlone) {
   EXPECT_EQ(text, WholeDump(Json{{"note", first_slot[0]}, {"items", Json::array({7})}}));
 }
 
+TEST(ObjectWithRoomTest, MembersAddedWithinTheRoomLeaveEarlierValuesInPlace) {
+  Json object = ObjectWithRoom(3);
+  ASSERT_TRUE(object.is_object());
+  EXPECT_TRUE(object.empty());
+  object["items"] = Json::array({1, 2, 3});
+  const Json* items = &object["items"];
+  object["more"] = 1;
+  object["last"] = "x";
+  // Still the same value: the object did not grow, so nothing was copied.
+  EXPECT_EQ(&object["items"], items);
+  EXPECT_EQ(object.dump(), R"({"items":[1,2,3],"more":1,"last":"x"})");
+}
+
 }  // namespace
 }  // namespace stagegate::reports::internal
