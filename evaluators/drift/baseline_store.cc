@@ -448,7 +448,10 @@ std::unique_ptr<BaselineReader> BaselineReader::Open(const std::string& store_pa
   return reader;
 }
 
-BaselineReader::~BaselineReader() { sqlite3_close_v2(db_); }
+BaselineReader::~BaselineReader() {
+  sqlite3_finalize(read_blob_);
+  sqlite3_close_v2(db_);
+}
 
 std::optional<std::string> BaselineReader::ReadBlob(std::string_view key, EntryKind kind, std::string* error) const {
   auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
@@ -462,12 +465,32 @@ std::optional<std::string> BaselineReader::ReadBlob(std::string_view key, EntryK
   std::string blob;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    Statement q(db_, "SELECT blob FROM drift_baseline_entries WHERE baseline_id = ?1 AND key = ?2");
-    if (!q.ok() || q.Bind(1, baseline_id_).Bind(2, key).Step() != SQLITE_ROW) {
-      *error = SqlError(path_, fmt::format("cannot read baseline '{}' entry '{}'", info_.name, key), db_);
-      return std::nullopt;
+    constexpr std::string_view kQuery = "SELECT blob FROM drift_baseline_entries WHERE baseline_id = ?1 AND key = ?2";
+    if (read_blob_ == nullptr &&
+        sqlite3_prepare_v3(db_, kQuery.data(), static_cast<int>(kQuery.size()), SQLITE_PREPARE_PERSISTENT, &read_blob_,
+                           nullptr) != SQLITE_OK) {
+      sqlite3_finalize(read_blob_);
+      read_blob_ = nullptr;
     }
-    blob = q.Blob(0);
+    bool found = false;
+    if (read_blob_ != nullptr) {
+      sqlite3_bind_int64(read_blob_, 1, baseline_id_);
+      sqlite3_bind_text(read_blob_, 2, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+      if (sqlite3_step(read_blob_) == SQLITE_ROW) {
+        found = true;
+        const void* data = sqlite3_column_blob(read_blob_, 0);
+        const auto size = static_cast<size_t>(sqlite3_column_bytes(read_blob_, 0));
+        if (data != nullptr) blob.assign(static_cast<const char*>(data), size);
+      }
+    }
+    if (!found) {
+      *error = SqlError(path_, fmt::format("cannot read baseline '{}' entry '{}'", info_.name, key), db_);
+    }
+    if (read_blob_ != nullptr) {
+      sqlite3_reset(read_blob_);
+      sqlite3_clear_bindings(read_blob_);
+    }
+    if (!found) return std::nullopt;
   }
   if ("sha256:" + common::Sha256Hex(blob) != it->digest) {
     *error = fmt::format("{}: baseline '{}' entry '{}' does not match its digest (damaged or altered store); "

@@ -24,6 +24,7 @@
 #include "evaluators/drift/sketch.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace stagegate::drift {
 
@@ -137,7 +138,10 @@ class BaselineReader {
   BaselineInfo info_;
   std::int64_t baseline_id_ = 0;
   std::vector<BaselineEntry> entries_;  // sorted by key
-  mutable std::mutex mutex_;            // guards db_
+  mutable std::mutex mutex_;            // guards db_ and read_blob_
+  // The blob query, prepared on first use: a fleet's drift run reads one
+  // entry per stream, and preparing it each time cost as much as the read.
+  mutable sqlite3_stmt* read_blob_ = nullptr;
 };
 
 }  // namespace stagegate::drift

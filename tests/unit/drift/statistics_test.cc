@@ -83,6 +83,20 @@ TEST(KolmogorovSmirnov, LargeInputsSortLikeStdSort) {
   EXPECT_EQ(Wasserstein1(a, b), Wasserstein1(sorted_a, sorted_b));
 }
 
+TEST(KolmogorovSmirnov, SortedValuesEqualStdSortAtEverySize) {
+  // Each size band takes its own sort (comparison, 8-bit and 11-bit radix
+  // digits); all must give std::sort's values, signs of zero aside.
+  for (size_t size : {1u, 255u, 256u, 1440u, 4095u, 4096u, 30000u}) {
+    std::vector<double> values = GenerateSample({"cauchy", static_cast<uint64_t>(size), static_cast<int64_t>(size), 0.0,
+                                                 1.0, 1.0});
+    values[0] = -4.9e-324;
+    values[values.size() / 2] = 1.7e308;
+    std::vector<double> expected = values;
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(SortedValues(values), expected) << size << " values";
+  }
+}
+
 TEST(Wasserstein, ShiftMovesByTheShift) {
   const std::vector<double> a{0, 1, 2, 3};
   const std::vector<double> b{0.5, 1.5, 2.5, 3.5};
