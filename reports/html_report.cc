@@ -163,11 +163,6 @@ void Coverage(const AuditReport& report, std::string& out) {
   }
 }
 
-bool IsFinding(eval::Outcome outcome) {
-  return outcome == eval::Outcome::kFail || outcome == eval::Outcome::kError ||
-         outcome == eval::Outcome::kNotEvaluable;
-}
-
 using RulesById = std::map<std::string, const eval::RuleInfo*>;
 
 RulesById IndexRules(const eval::RunResult& r) {
@@ -213,7 +208,7 @@ void Findings(const AuditReport& report, std::string& out) {
   const RulesById rules = IndexRules(r);
   std::map<std::string, std::vector<const eval::OutcomeRecord*>> by_control;
   for (const eval::OutcomeRecord& o : r.outcomes) {
-    if (!IsFinding(o.outcome)) continue;
+    if (!eval::IsFinding(o.outcome)) continue;
     auto rule = rules.find(o.rule_id);
     if (rule == rules.end() || rule->second->controls.empty()) {
       by_control["(no control)"].push_back(&o);
@@ -236,7 +231,7 @@ void FindingsBySite(const AuditReport& report, std::string& out) {
   const std::string kNoSite = "(no site)";
   std::map<std::string, std::vector<const eval::OutcomeRecord*>> by_site;
   for (const eval::OutcomeRecord& o : r.outcomes) {
-    if (!IsFinding(o.outcome)) continue;
+    if (!eval::IsFinding(o.outcome)) continue;
     auto site = report.rollups.finding_sites.find(o.subject_kind + "/" + o.subject_id);
     by_site[site == report.rollups.finding_sites.end() ? kNoSite : site->second].push_back(&o);
   }

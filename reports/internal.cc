@@ -52,9 +52,7 @@ bool ExpiringSoon(const eval::WaiverInfo& waiver) {
 }
 
 bool Denies(const eval::RuleInfo& rule, eval::Outcome outcome, eval::Severity fail_on) {
-  const bool bad = outcome == eval::Outcome::kFail || outcome == eval::Outcome::kError ||
-                   outcome == eval::Outcome::kNotEvaluable;
-  return bad && rule.enforcement == eval::Enforcement::kDeny && rule.severity >= fail_on;
+  return eval::IsFinding(outcome) && rule.enforcement == eval::Enforcement::kDeny && rule.severity >= fail_on;
 }
 
 std::string RepositoryPath(const bundle::SourceInfo& source, const std::string& file) {

@@ -176,8 +176,7 @@ Json ResultJson(const eval::OutcomeRecord& outcome, const eval::RuleInfo& rule, 
 }
 
 bool Reported(eval::Outcome outcome) {
-  return outcome == eval::Outcome::kFail || outcome == eval::Outcome::kError ||
-         outcome == eval::Outcome::kNotEvaluable || outcome == eval::Outcome::kWaived;
+  return eval::IsFinding(outcome) || outcome == eval::Outcome::kWaived;
 }
 
 // Returns `path` as a file URI, percent-encoding what RFC 3986 does not allow.

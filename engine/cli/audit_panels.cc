@@ -75,16 +75,32 @@ std::string ThresholdText(const nlohmann::json& params) {
 // the rule's counts allow to say. Passing outcomes are not recorded one by
 // one, so with several models a rule that passed some and did not apply to
 // others cannot tell which.
-std::vector<reports::FleetPanels::ModelCheck> ModelChecks(const run_pipeline::Run& run,
-                                                          const subjects::Subject& model) {
-  std::map<std::string, const nlohmann::json*> params;
+// What the model checks read of the run, gathered once for every model.
+struct ModelRuleIndex {
+  std::map<std::string, const nlohmann::json*> params;  // by rule id
+  // The listed outcomes of model subjects: model id → rule id → outcome.
+  std::map<std::string, std::map<std::string, const eval::OutcomeRecord*>> judged;
+};
+
+ModelRuleIndex IndexModelRules(const run_pipeline::Run& run) {
+  ModelRuleIndex index;
   for (const policy::Policy& policy : run.loaded->policies) {
-    for (const policy::RuleInstance& instance : policy.rules) params[policy.name + "/" + instance.id] = &instance.params;
+    for (const policy::RuleInstance& instance : policy.rules) {
+      index.params[policy.name + "/" + instance.id] = &instance.params;
+    }
   }
-  std::map<std::string, const eval::OutcomeRecord*> judged;
   for (const eval::OutcomeRecord& outcome : run.result.outcomes) {
-    if (outcome.subject_kind == "model" && outcome.subject_id == model.id) judged.emplace(outcome.rule_id, &outcome);
+    if (outcome.subject_kind == "model") index.judged[outcome.subject_id].emplace(outcome.rule_id, &outcome);
   }
+  return index;
+}
+
+std::vector<reports::FleetPanels::ModelCheck> ModelChecks(const run_pipeline::Run& run, const ModelRuleIndex& index,
+                                                          const subjects::Subject& model) {
+  const auto& params = index.params;
+  static const std::map<std::string, const eval::OutcomeRecord*> kNone;
+  auto of_model = index.judged.find(model.id);
+  const auto& judged = of_model == index.judged.end() ? kNone : of_model->second;
   std::vector<reports::FleetPanels::ModelCheck> checks;
   for (const eval::RuleInfo& rule : run.result.rules) {
     if (rule.subject_kind != "model") continue;
@@ -183,6 +199,7 @@ reports::FleetPanels ComputeFleetPanels(const run_pipeline::Run& run) {
     ++expiry[ExpiryBucket(days->get<int64_t>())];
   }
   if (any_certificate) panels.certificate_expiry = OrderedBuckets(expiry);
+  const ModelRuleIndex model_rules = IndexModelRules(run);
   for (const subjects::Subject* model : run.inputs.OfKind(facts::SubjectKind::kModel)) {
     reports::FleetPanels::ModelFacts facts;
     facts.model = model->id;
@@ -190,7 +207,7 @@ reports::FleetPanels ComputeFleetPanels(const run_pipeline::Run& run) {
       std::optional<nlohmann::json> value = FactOf(providers, *model, fact);
       if (value && !value->is_null()) facts.facts.emplace_back(std::string(fact), value->dump());
     }
-    facts.checks = ModelChecks(run, *model);
+    facts.checks = ModelChecks(run, model_rules, *model);
     if (!facts.facts.empty() || !facts.checks.empty()) panels.models.push_back(std::move(facts));
   }
   panels.drift = DriftHistograms(run, providers);

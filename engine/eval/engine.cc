@@ -620,8 +620,7 @@ RunResult Run::Execute(std::string* internal_error) {
         record.missing_fact = std::move(detail.missing_fact);
         record.waiver = std::move(detail.waiver);
       }
-      if ((c.outcome == Outcome::kFail || c.outcome == Outcome::kError || c.outcome == Outcome::kNotEvaluable) &&
-          rule.info.enforcement == Enforcement::kDeny && rule.info.severity >= options_.fail_on) {
+      if (IsFinding(c.outcome) && rule.info.enforcement == Enforcement::kDeny && rule.info.severity >= options_.fail_on) {
         denying[i] = 1;
         deny_texts[i] = record.rule_id + " " + record.subject_kind + "/" + record.subject_id + ": " +
                         std::string(OutcomeName(record.outcome)) + ": " + record.message;

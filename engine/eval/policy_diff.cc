@@ -116,7 +116,7 @@ std::vector<FieldChange> CompareFields(const RuleView& before, const RuleView& a
 }
 
 bool Blocking(std::optional<Outcome> outcome) {
-  return outcome && (*outcome == Outcome::kFail || *outcome == Outcome::kError || *outcome == Outcome::kNotEvaluable);
+  return outcome && IsFinding(*outcome);
 }
 
 std::string OutcomeText(std::optional<Outcome> outcome) {

@@ -30,10 +30,6 @@ std::string ModelVersion(const subjects::Subject& model) {
   return model.id + (v.empty() ? "" : "@" + v);
 }
 
-bool IsFinding(Outcome outcome) {
-  return outcome == Outcome::kFail || outcome == Outcome::kError || outcome == Outcome::kNotEvaluable;
-}
-
 struct GroupTally {
   RollupGroup group;
   std::set<const subjects::Subject*> with_findings;

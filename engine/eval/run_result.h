@@ -20,6 +20,12 @@ enum class Severity { kInfo, kLow, kMedium, kHigh, kCritical };
 enum class Enforcement { kDeny, kWarn, kAudit };
 enum class Decision { kAllow, kDeny };
 
+// True for the outcomes a report lists as findings: fail, error and
+// not_evaluable (a waived outcome is listed with its waiver instead).
+inline bool IsFinding(Outcome outcome) {
+  return outcome == Outcome::kFail || outcome == Outcome::kError || outcome == Outcome::kNotEvaluable;
+}
+
 std::string_view OutcomeName(Outcome outcome);          // "pass", "fail", "not_evaluable", "error", "waived", "not_applicable"
 std::string_view SeverityName(Severity severity);       // "info" ... "critical"
 std::string_view EnforcementName(Enforcement enforcement);  // "deny", "warn", "audit"
