@@ -15,6 +15,7 @@
 // order.
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -71,5 +72,11 @@ std::optional<nlohmann::ordered_json> OscalAssessmentResults(const nlohmann::jso
 // a newline.
 std::optional<std::string> RenderOscal(const nlohmann::json& record, std::string_view leaf_hash_hex,
                                        const OscalOptions& options, std::string* error);
+
+// Writes RenderOscal's bytes to `out` as they are made, never holding the
+// whole text (an audit's document runs to hundreds of megabytes). False with
+// `error`, and nothing written, when the document cannot be made.
+bool WriteOscal(std::ostream& out, const nlohmann::json& record, std::string_view leaf_hash_hex,
+                const OscalOptions& options, std::string* error);
 
 }  // namespace stagegate::reports

@@ -684,4 +684,17 @@ std::optional<std::string> RenderOscal(const nlohmann::json& record, std::string
   });
 }
 
+bool WriteOscal(std::ostream& out, const nlohmann::json& record, std::string_view leaf_hash_hex,
+                const OscalOptions& options, std::string* error) {
+  std::optional<RunView> run;
+  DeferredObservations deferred;
+  const std::optional<Json> document = Document(record, leaf_hash_hex, options, &run, &deferred, error);
+  if (!document) return false;
+  deferred.array.DumpTo(out, *document, [&](size_t i) {
+    const auto& [outcome, uuid] = deferred.items[i];
+    return Observation(*run, *outcome, uuid, deferred.tool_uuid);
+  });
+  return true;
+}
+
 }  // namespace stagegate::reports

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <ostream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -36,8 +37,14 @@ class StreamedArray {
   // Returns `document` dumped with two-space indents, invalid UTF-8 replaced
   // and a final newline, the slot's array holding element(0..count-1).
   std::string Dump(const Json& document, const std::function<Json(size_t)>& element) const;
+  // Writes the same bytes to `out` as they are made, never holding the whole
+  // text (an audit's OSCAL document runs to hundreds of megabytes).
+  void DumpTo(std::ostream& out, const Json& document, const std::function<Json(size_t)>& element) const;
 
  private:
+  void Write(nlohmann::detail::output_adapter_t<char> sink, const Json& document,
+             const std::function<Json(size_t)>& element) const;
+
   std::string placeholder_;
   size_t count_ = 0;
 };

@@ -25,6 +25,7 @@ namespace stagegate::cli {
 namespace {
 
 using report_files::WriteReportFile;
+using report_files::WriteReportFileWith;
 
 struct AuditArguments : run_pipeline::CommonArguments {
   std::string out;
@@ -157,14 +158,19 @@ int RunAudit(const AuditArguments& args) {
                  write("summary.md", [&] { return reports::RenderAuditMarkdown(report); });
   if (written && run.recorder) {
     const auto started = std::chrono::steady_clock::now();
+    // Written as it is rendered: the document of a fleet's audit runs to
+    // hundreds of megabytes, the largest text the audit would hold.
     std::string error;
-    std::optional<std::string> document =
-        reports::RenderOscal(recorded.record, recorded.leaf_hash_hex, report_files::NewOscalOptions(), &error);
-    if (!document) {
+    bool made = true;
+    written = WriteReportFileWith(out, "oscal-assessment-results.json", [&](std::ostream& file) {
+      made = reports::WriteOscal(file, recorded.record, recorded.leaf_hash_hex, report_files::NewOscalOptions(),
+                                 &error);
+      return made;
+    });
+    if (!made) {
       std::cerr << "error: the OSCAL assessment results could not be made: " << error << "\n";
       return 3;
     }
-    written = WriteReportFile(out, "oscal-assessment-results.json", *document);
     file_seconds.emplace_back("oscal-assessment-results.json", SecondsSince(started));
   } else if (written) {
     std::cerr << "note: no oscal-assessment-results.json: OSCAL results name the run's record in the evidence log, "

@@ -11,13 +11,24 @@
 namespace stagegate::cli::report_files {
 
 bool WriteReportFile(const std::filesystem::path& dir, const std::string& name, const std::string& content) {
+  return WriteReportFileWith(dir, name, [&](std::ostream& file) {
+    file << content;
+    return true;
+  });
+}
+
+bool WriteReportFileWith(const std::filesystem::path& dir, const std::string& name,
+                         const std::function<bool(std::ostream&)>& write) {
   const std::filesystem::path path = dir / name;
   const std::filesystem::path temporary = dir / ("." + name + ".tmp");
   {
     std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file << content;
-    if (!file.flush()) {
-      std::cerr << "error: " << temporary.string() << ": cannot write the file; check the permissions of --out\n";
+    const bool made = !file || write(file);
+    if (!made || !file.flush()) {
+      if (made) {
+        std::cerr << "error: " << temporary.string() << ": cannot write the file; check the permissions of --out\n";
+      }
+      file.close();
       std::error_code ignored;
       std::filesystem::remove(temporary, ignored);
       return false;

@@ -3,6 +3,8 @@
 // folder first, and `report`, which writes it again from the evidence log.
 
 #include <filesystem>
+#include <functional>
+#include <ostream>
 #include <string>
 
 #include "reports/evidence_exports.h"
@@ -13,6 +15,12 @@ namespace stagegate::cli::report_files {
 // renamed into place, so a reader never sees a half-written report. Prints
 // the error and returns false on failure.
 bool WriteReportFile(const std::filesystem::path& dir, const std::string& name, const std::string& content);
+
+// The same, with the content written by `write` as it is made. When `write`
+// returns false (it could not make the content, and says why itself),
+// nothing is left behind and nothing more is printed.
+bool WriteReportFileWith(const std::filesystem::path& dir, const std::string& name,
+                         const std::function<bool(std::ostream&)>& write);
 
 // Creates the --out folder `out` (and its parents). Prints the error and
 // returns false when it cannot be made.

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -381,6 +382,23 @@ TEST(OscalExportTest, RenderedTextIsTheDocumentsDump) {
   EXPECT_EQ(*empty, OscalAssessmentResults(record, kLeafHash, Options(), &error)
                         ->dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n");
   EXPECT_EQ(empty->find("\"observations\""), std::string::npos);
+}
+
+TEST(OscalExportTest, WrittenToAStreamWithTheRenderedBytes) {
+  json record = Record();
+  std::string error;
+  const std::optional<std::string> text = RenderOscal(record, kLeafHash, Options(), &error);
+  ASSERT_TRUE(text.has_value()) << error;
+  std::ostringstream written;
+  ASSERT_TRUE(WriteOscal(written, record, kLeafHash, Options(), &error)) << error;
+  EXPECT_EQ(written.str(), *text);
+  // A document that cannot be made writes nothing.
+  OscalOptions bad = Options();
+  bad.document_uuid = "not-a-uuid";
+  std::ostringstream nothing;
+  EXPECT_FALSE(WriteOscal(nothing, record, kLeafHash, bad, &error));
+  EXPECT_NE(error.find("not-a-uuid"), std::string::npos) << error;
+  EXPECT_TRUE(nothing.str().empty());
 }
 
 TEST(OscalExportTest, MalformedRecordIsRefused) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,25 @@ TEST(StreamedArrayTest, TextEqualToAnotherSlotsPlaceholderIsLeftAlone) {
   Json skeleton = {{"note", first_slot[0]}, {"items", second.Slot(1)}};
   const std::string text = second.Dump(skeleton, [](size_t) { return Json(7); });
   EXPECT_EQ(text, WholeDump(Json{{"note", first_slot[0]}, {"items", Json::array({7})}}));
+}
+
+TEST(StreamedArrayTest, WrittenToAStreamWithTheSameBytes) {
+  // Many elements, so that the stream receives several megabyte flushes.
+  std::vector<Json> elements;
+  for (int i = 0; i < 20000; ++i) {
+    elements.push_back(Json{{"index", i}, {"text", std::string(static_cast<size_t>(i % 200), 'x') + "\xC3"}});
+  }
+  StreamedArray array;
+  Json skeleton = {{"before", 1}, {"items", array.Slot(elements.size())}, {"after", "end"}};
+  std::ostringstream written;
+  array.DumpTo(written, skeleton, [&](size_t i) { return elements[i]; });
+  EXPECT_GT(written.str().size(), size_t{2} << 20);
+  EXPECT_EQ(written.str(), array.Dump(skeleton, [&](size_t i) { return elements[i]; }));
+  EXPECT_EQ(written.str(), WholeDump(Json{{"before", 1}, {"items", elements}, {"after", "end"}}));
+  StreamedArray empty;
+  std::ostringstream none;
+  empty.DumpTo(none, Json{{"items", empty.Slot(0)}}, [](size_t) { return Json(); });
+  EXPECT_EQ(none.str(), WholeDump(Json{{"items", Json::array()}}));
 }
 
 TEST(ObjectWithRoomTest, MembersAddedWithinTheRoomLeaveEarlierValuesInPlace) {
