@@ -203,9 +203,8 @@ void FindingsTable(const std::string& heading, std::vector<const eval::OutcomeRe
   out += "</details>";
 }
 
-void Findings(const AuditReport& report, std::string& out) {
+void Findings(const AuditReport& report, const RulesById& rules, std::string& out) {
   const eval::RunResult& r = *report.result;
-  const RulesById rules = IndexRules(r);
   std::map<std::string, std::vector<const eval::OutcomeRecord*>> by_control;
   for (const eval::OutcomeRecord& o : r.outcomes) {
     if (!eval::IsFinding(o.outcome)) continue;
@@ -226,7 +225,7 @@ void Findings(const AuditReport& report, std::string& out) {
 
 // Findings by the site of their device, the site with the most first;
 // subjects that belong to no site (models, zones, data flows) last.
-void FindingsBySite(const AuditReport& report, std::string& out) {
+void FindingsBySite(const AuditReport& report, const RulesById& rules, std::string& out) {
   const eval::RunResult& r = *report.result;
   const std::string kNoSite = "(no site)";
   std::map<std::string, std::vector<const eval::OutcomeRecord*>> by_site;
@@ -241,7 +240,6 @@ void FindingsBySite(const AuditReport& report, std::string& out) {
     if ((a.first == kNoSite) != (b.first == kNoSite)) return b.first == kNoSite;
     return a.second.size() > b.second.size();
   });
-  const RulesById rules = IndexRules(r);
   out += "<h2>Findings at each site</h2><p class=\"muted\">A stream's or device's findings count for the device's site; "
          "the most severe are listed first, with the values the rule read.</p>";
   for (auto& [site, findings] : sites) FindingsTable(site, std::move(findings), rules, out);
@@ -541,8 +539,9 @@ std::string RenderAuditHtml(const AuditReport& report) {
   Header(report, out);
   Trend(report, out);
   Coverage(report, out);
-  Findings(report, out);
-  FindingsBySite(report, out);
+  const RulesById rules = IndexRules(r);
+  Findings(report, rules, out);
+  FindingsBySite(report, rules, out);
   ZoneLevels(report, out);
   SlaHeatMap(report, out);
   Drift(report, out);
