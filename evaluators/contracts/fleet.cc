@@ -195,13 +195,11 @@ struct CompiledContract {
   std::unique_ptr<cel::Program> devices;  // null: every device
 };
 
-// Thread-local read connections: SQLite connections are not shared across
-// threads, and each worker decodes its own streams.
-// Returns the SHA-256 of a file read in chunks: a fleet's store can hold
-// gigabytes, which must not be read into memory to be hashed.
-// The SHA-256 of a file, read on a thread of its own: the store is most of
-// the bytes an audit reads, and hashing it took a second per 1.5 GB on the
-// loading path. Destroying an unfinished digest stops the reading.
+// The SHA-256 of a file, read in chunks (a fleet's store can hold gigabytes,
+// which must not be read into memory to be hashed) on a thread of its own:
+// the store is most of the bytes an audit reads, and hashing it took a second
+// per 1.5 GB on the loading path. Destroying an unfinished digest stops the
+// reading.
 class BackgroundFileDigest {
  public:
   explicit BackgroundFileDigest(std::string path)
@@ -239,6 +237,8 @@ class BackgroundFileDigest {
   std::thread thread_;  // last: it starts once the members it uses exist
 };
 
+// Thread-local read connections: SQLite connections are not shared across
+// threads, and each worker decodes its own streams.
 TelemetryStore* ThreadStore(const std::string& path, std::string* error) {
   thread_local std::map<std::string, std::unique_ptr<TelemetryStore>> stores;
   std::unique_ptr<TelemetryStore>& store = stores[path];
