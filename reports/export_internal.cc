@@ -188,6 +188,10 @@ void ReadRules(Reader& r, const Json& result, std::vector<RuleView>* rules) {
         }
       }
     }
+    if (const Json* counts = r.Object(item, "counts", path, false)) {
+      rule.pass_count = r.Integer(*counts, "pass", path + ".counts");
+      if (r.ok() && *rule.pass_count < 0) r.Fail(path + ".counts.pass", "negative count");
+    }
     rules->push_back(std::move(rule));
   }
 }

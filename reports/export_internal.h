@@ -40,6 +40,9 @@ struct RuleView {
   std::string severity;
   std::string enforcement;
   std::vector<std::string> controls;  // "framework:control-id"
+  // The rule's recorded `counts.pass`: an audit counts passing outcomes
+  // rather than listing them, so this may exceed the listed passes.
+  std::optional<int64_t> pass_count;
 };
 
 struct OutcomeView {

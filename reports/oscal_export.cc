@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -221,6 +222,7 @@ struct ControlRef {
   bool operator<(const ControlRef& other) const {
     return std::tie(framework, control_id) < std::tie(other.framework, other.control_id);
   }
+  bool operator==(const ControlRef& other) const = default;
 };
 
 ControlRef ParseControl(std::string_view reference) {
@@ -244,6 +246,20 @@ struct Counts {
     if (outcome == "error") ++error;
     if (outcome == "waived") ++waived;
     if (outcome == "not_applicable") ++not_applicable;
+  }
+  // Returns the record's `result.counts` when it holds every outcome as an
+  // integer: it counts the outcomes an audit does not list.
+  static std::optional<Counts> Recorded(const nlohmann::json& counts) {
+    Counts recorded;
+    const std::pair<const char*, int64_t*> fields[] = {
+        {"pass", &recorded.pass},     {"fail", &recorded.fail},     {"not_evaluable", &recorded.not_evaluable},
+        {"error", &recorded.error},   {"waived", &recorded.waived}, {"not_applicable", &recorded.not_applicable}};
+    for (const auto& [name, field] : fields) {
+      const auto it = counts.find(name);
+      if (it == counts.end() || !it->is_number_integer()) return std::nullopt;
+      *field = it->get<int64_t>();
+    }
+    return recorded;
   }
   // A control is not satisfied when any outcome of its rules failed, could
   // not be evaluated, errored or was waived.
@@ -415,6 +431,104 @@ Json Observation(const RunView& run, const OutcomeView& o, const std::string& uu
   return observation;
 }
 
+// The observations of the run in document order: one per evaluated outcome
+// that is not `pass`, and one per rule for all of its `pass` outcomes, where
+// the rule's first listed pass is (after the others when none is listed).
+struct PlannedObservation {
+  std::string uuid;
+  const OutcomeView* outcome = nullptr;    // the outcome; unset for a rule's passes
+  std::string rule;                        // for a rule's passes
+  std::vector<const OutcomeView*> passes;  // the rule's listed passes
+  int64_t unlisted_passes = 0;             // passes the record counts without listing
+
+  static PlannedObservation Of(std::string uuid, const OutcomeView* outcome) {
+    PlannedObservation planned;
+    planned.uuid = std::move(uuid);
+    planned.outcome = outcome;
+    return planned;
+  }
+  static PlannedObservation PassesOf(const RunView& run, const std::string& rule) {
+    PlannedObservation planned;
+    planned.uuid = StableUuid({"observation", run.run_id, rule, "pass"});
+    planned.rule = rule;
+    return planned;
+  }
+};
+
+// Every `pass` outcome of one rule, as one observation naming all their
+// subjects: at fleet scale a rule holds for hundreds of thousands of subjects,
+// and a pass has nothing to show but that it held (its captured values stay in
+// the record). An audit's record counts its passes without listing them:
+// those are in the count, with no subject to name.
+Json PassesObservation(const RunView& run, const PlannedObservation& planned, const std::string& tool_uuid) {
+  const std::vector<const OutcomeView*>& passes = planned.passes;
+  const RuleView* rule = run.FindRule(planned.rule);
+  const size_t total = passes.size() + static_cast<size_t>(planned.unlisted_passes);
+  const std::string& kind = rule != nullptr ? rule->subject_kind : passes.front()->subject_kind;
+  const bool one_kind = std::all_of(passes.begin(), passes.end(),
+                                    [&](const OutcomeView* o) { return o->subject_kind == kind; });
+  const std::string subjects = one_kind ? Count(total, kind) : Count(total, "subject");
+  Json observation = internal::ObjectWithRoom(11);
+  observation["uuid"] = planned.uuid;
+  observation["title"] = OneLine(fmt::format("{}: pass on {}", planned.rule, subjects));
+  std::string description;
+  if (rule != nullptr && !rule->title.empty()) description = MarkdownText(rule->title) + ". ";
+  if (planned.unlisted_passes == 0) {
+    description += fmt::format("Rule {} held for {}, the observation's subjects: **pass**.", CodeSpan(planned.rule),
+                               MarkdownText(subjects));
+  } else {
+    description += fmt::format(
+        "Rule {} held for {}: **pass**. The run's record counts {} of them without naming the subjects (an audit "
+        "lists only the outcomes that are not a pass){}.",
+        CodeSpan(planned.rule), MarkdownText(subjects), planned.unlisted_passes,
+        passes.empty() ? "" : "; the others are the observation's subjects");
+  }
+  observation["description"] = description;
+
+  Json props = Json::array();
+  AddProp(props, "rule", planned.rule);
+  if (one_kind) AddProp(props, "subject-kind", kind);
+  AddProp(props, "subject-count", std::to_string(total));
+  AddProp(props, "outcome", "pass");
+  if (rule != nullptr) {
+    AddProp(props, "severity", rule->severity);
+    AddProp(props, "enforcement", rule->enforcement);
+  }
+  AddProp(props, "denies-run", "false");
+  SetArray(observation, "props", std::move(props));
+
+  observation["methods"] = Json::array({"TEST"});
+  observation["types"] = Json::array({"control-objective"});
+  observation["origins"] = Json::array({Json{{"actors", Json::array({Json{{"type", "tool"},
+                                                                          {"actor-uuid", tool_uuid}}})}}});
+  Json subject_refs = Json::array();
+  subject_refs.get_ref<Json::array_t&>().reserve(passes.size());
+  for (const OutcomeView* o : passes) {
+    subject_refs.push_back(Json{{"subject-uuid", SubjectUuid(*o)}, {"type", "inventory-item"}});
+  }
+  SetArray(observation, "subjects", std::move(subject_refs));
+
+  Json evidence;
+  evidence["href"] = exports::LeafUri(run.leaf_hash);
+  std::string evidence_description =
+      fmt::format("Run record {} at position {} of the Stagegate evidence log (leaf hash sha256:{}); ", run.run_id,
+                  run.sequence, run.leaf_hash);
+  if (!passes.empty()) {
+    evidence_description += fmt::format(
+        "the listed outcomes are the entries of `result.outcomes` in the record with rule {} and outcome `pass`, "
+        "from `result.outcomes[{}]` on",
+        CodeSpan(planned.rule), passes.front()->index);
+  }
+  if (planned.unlisted_passes > 0) {
+    evidence_description += fmt::format("{}the rule's `counts.pass` in `result.rules` is {}",
+                                        passes.empty() ? "" : "; ", total);
+  }
+  evidence["description"] = evidence_description + ".";
+  observation["relevant-evidence"] = Json::array({std::move(evidence)});
+  observation["collected"] = run.finished_at;
+  return observation;
+}
+
 // A waived outcome is a deviation the waiver's approver accepted.
 Json Risk(const RunView& run, const OutcomeView& o, const std::string& uuid, const std::string& observation_uuid) {
   const exports::WaiverView* waiver = run.FindWaiver(o.waiver);
@@ -452,10 +566,31 @@ Json Risk(const RunView& run, const OutcomeView& o, const std::string& uuid, con
   return risk;
 }
 
-Json Finding(const RunView& run, const ControlRef& ref, const ControlUse& use,
-             const std::map<size_t, std::string>& observation_uuids, const std::map<size_t, std::string>& risk_uuids) {
+struct ObservationPlan {
+  std::vector<PlannedObservation> observations;
+  std::vector<uint32_t> observation_of_outcome;  // by position in run.outcomes
+  std::map<size_t, std::string> risk_uuids;       // by position in run.outcomes
+  std::map<std::string, uint32_t, std::less<>> passes_of_rule;  // the observation of each rule's passes
+};
+
+// The observations of the passes the record counts without listing, of the
+// rules that reference a control.
+std::vector<uint32_t> UnlistedPassObservations(const ControlUse& use, const ObservationPlan& plan) {
+  std::vector<uint32_t> observations;
+  for (const std::string& rule : use.rules) {
+    const auto group = plan.passes_of_rule.find(rule);
+    if (group != plan.passes_of_rule.end() && plan.observations[group->second].unlisted_passes > 0) {
+      observations.push_back(group->second);
+    }
+  }
+  return observations;
+}
+
+Json Finding(const RunView& run, const ControlRef& ref, const ControlUse& use, const ObservationPlan& plan) {
+  const std::vector<uint32_t> unlisted = UnlistedPassObservations(use, plan);
   Counts counts;
   for (const OutcomeView* o : use.outcomes) counts.Add(o->outcome);
+  for (uint32_t observation : unlisted) counts.pass += plan.observations[observation].unlisted_passes;
   const bool not_satisfied = counts.NotSatisfied();
   std::vector<std::string> references, rules;
   for (const std::string& reference : use.references) references.push_back(CodeSpan(reference));
@@ -492,10 +627,22 @@ Json Finding(const RunView& run, const ControlRef& ref, const ControlUse& use,
   finding["target"] = std::move(target);
 
   Json related_observations = Json::array(), related_risks = Json::array();
+  std::vector<bool> related(plan.observations.size());
   for (const OutcomeView* o : use.outcomes) {
-    related_observations.push_back(Json{{"observation-uuid", observation_uuids.at(o->index)}});
-    if (const auto risk = risk_uuids.find(o->index); risk != risk_uuids.end()) {
+    const size_t position = static_cast<size_t>(o - run.outcomes.data());
+    const uint32_t observation = plan.observation_of_outcome[position];
+    if (!related[observation]) {
+      related[observation] = true;
+      related_observations.push_back(Json{{"observation-uuid", plan.observations[observation].uuid}});
+    }
+    if (const auto risk = plan.risk_uuids.find(position); risk != plan.risk_uuids.end()) {
       related_risks.push_back(Json{{"risk-uuid", risk->second}});
+    }
+  }
+  for (uint32_t observation : unlisted) {
+    if (!related[observation]) {
+      related[observation] = true;
+      related_observations.push_back(Json{{"observation-uuid", plan.observations[observation].uuid}});
     }
   }
   SetArray(finding, "related-observations", std::move(related_observations));
@@ -503,14 +650,67 @@ Json Finding(const RunView& run, const ControlRef& ref, const ControlUse& use,
   return finding;
 }
 
-// Observations are most of an audit's document (one per judged outcome).
-// RenderOscal writes them one at a time (internal::StreamedArray): Result
-// then leaves a slot where they go and lists what they are made of.
+Json ObservationOf(const RunView& run, const PlannedObservation& planned, const std::string& tool_uuid) {
+  if (planned.outcome != nullptr) return Observation(run, *planned.outcome, planned.uuid, tool_uuid);
+  return PassesObservation(run, planned, tool_uuid);
+}
+
+// Observations are most of an audit's document. RenderOscal writes them one
+// at a time (internal::StreamedArray): Result then leaves a slot where they
+// go and keeps the plan they are made from.
 struct DeferredObservations {
   internal::StreamedArray array;
   std::string tool_uuid;
-  std::vector<std::pair<const OutcomeView*, std::string>> items;  // the outcome and its observation's UUID
+  ObservationPlan plan;
 };
+
+ObservationPlan PlanObservations(const RunView& run) {
+  ObservationPlan plan;
+  constexpr uint32_t kNone = UINT32_MAX;
+  plan.observation_of_outcome.assign(run.outcomes.size(), kNone);
+  std::set<std::string> used_uuids;
+  for (size_t position = 0; position < run.outcomes.size(); ++position) {
+    const OutcomeView& o = run.outcomes[position];
+    if (o.outcome == "not_applicable") continue;
+    if (o.outcome == "pass") {
+      const auto [group, added] =
+          plan.passes_of_rule.try_emplace(o.rule, static_cast<uint32_t>(plan.observations.size()));
+      if (added) {
+        plan.observations.push_back(PlannedObservation::PassesOf(run, o.rule));
+      }
+      plan.observations[group->second].passes.push_back(&o);
+      plan.observation_of_outcome[position] = group->second;
+      continue;
+    }
+    // A repeated (rule, subject) pair, which a valid record does not have,
+    // gets a distinct UUID through a counter.
+    std::string uuid = StableUuid({"observation", run.run_id, o.rule, o.subject_kind, o.subject_id});
+    for (int n = 2; !used_uuids.insert(uuid).second; ++n) {
+      uuid = StableUuid({"observation", run.run_id, o.rule, o.subject_kind, o.subject_id, std::to_string(n)});
+    }
+    if (o.outcome == "waived") plan.risk_uuids[position] = StableUuid({"risk", uuid});
+    plan.observation_of_outcome[position] = static_cast<uint32_t>(plan.observations.size());
+    plan.observations.push_back(PlannedObservation::Of(std::move(uuid), &o));
+  }
+  // Passes the record counts without listing them (an audit's).
+  for (const RuleView& rule : run.rules) {
+    if (!rule.pass_count) continue;
+    const auto group = plan.passes_of_rule.find(rule.id);
+    const int64_t listed =
+        group == plan.passes_of_rule.end() ? 0 : static_cast<int64_t>(plan.observations[group->second].passes.size());
+    if (*rule.pass_count <= listed) continue;
+    uint32_t observation = 0;
+    if (group != plan.passes_of_rule.end()) {
+      observation = group->second;
+    } else {
+      observation = static_cast<uint32_t>(plan.observations.size());
+      plan.passes_of_rule.emplace(rule.id, observation);
+      plan.observations.push_back(PlannedObservation::PassesOf(run, rule.id));
+    }
+    plan.observations[observation].unlisted_passes = *rule.pass_count - listed;
+  }
+  return plan;
+}
 
 Json Result(const RunView& run, DeferredObservations* deferred) {
   const std::string tool_uuid = StableUuid({"tool", "stagegate", run.engine_version});
@@ -525,56 +725,52 @@ Json Result(const RunView& run, DeferredObservations* deferred) {
       ControlUse& use = controls[ref];
       use.references.insert(reference);
       use.rules.insert(rule.id);
-      rule_controls[rule.id].push_back(ref);
+      std::vector<ControlRef>& referenced = rule_controls[rule.id];
+      // A rule may name one control twice.
+      if (std::find(referenced.begin(), referenced.end(), ref) == referenced.end()) referenced.push_back(ref);
     }
   }
   Counts counts;
   for (const OutcomeView& o : run.outcomes) {
     counts.Add(o.outcome);
     if (o.outcome == "not_applicable") continue;
-    std::set<ControlRef> seen;  // a rule may name one control twice
-    for (const ControlRef& ref : rule_controls[o.rule]) {
-      if (seen.insert(ref).second) controls[ref].outcomes.push_back(&o);
-    }
+    const auto referenced = rule_controls.find(o.rule);
+    if (referenced == rule_controls.end()) continue;
+    for (const ControlRef& ref : referenced->second) controls[ref].outcomes.push_back(&o);
   }
+  if (const std::optional<Counts> recorded = Counts::Recorded(run.counts)) counts = *recorded;
 
-  // Observations (one per evaluated outcome), their subjects, and risks for
-  // waived outcomes. A repeated (rule, subject) pair, which a valid record
-  // does not have, gets a distinct UUID through a counter.
+  // Observations, their subjects, and risks for waived outcomes.
+  DeferredObservations built_here;
+  DeferredObservations& observed = deferred != nullptr ? *deferred : built_here;
+  observed.tool_uuid = tool_uuid;
+  observed.plan = PlanObservations(run);
+  const ObservationPlan& plan = observed.plan;
   Json observations = Json::array(), risks = Json::array(), items = Json::array();
-  std::map<size_t, std::string> observation_uuids, risk_uuids;
-  std::set<std::string> used_uuids, subjects;
-  for (const OutcomeView& o : run.outcomes) {
+  std::set<std::string> subjects;
+  for (size_t position = 0; position < run.outcomes.size(); ++position) {
+    const OutcomeView& o = run.outcomes[position];
     if (o.outcome == "not_applicable") continue;
-    std::string uuid = StableUuid({"observation", run.run_id, o.rule, o.subject_kind, o.subject_id});
-    for (int n = 2; !used_uuids.insert(uuid).second; ++n) {
-      uuid = StableUuid({"observation", run.run_id, o.rule, o.subject_kind, o.subject_id, std::to_string(n)});
-    }
-    observation_uuids[o.index] = uuid;
-    if (deferred != nullptr) {
-      deferred->items.emplace_back(&o, uuid);
-    } else {
-      observations.push_back(Observation(run, o, uuid, tool_uuid));
-    }
     if (subjects.insert(SubjectUuid(o)).second) items.push_back(InventoryItem(o));
-    if (o.outcome == "waived") {
-      const std::string risk_uuid = StableUuid({"risk", uuid});
-      risk_uuids[o.index] = risk_uuid;
-      risks.push_back(Risk(run, o, risk_uuid, uuid));
+    if (const auto risk = plan.risk_uuids.find(position); risk != plan.risk_uuids.end()) {
+      risks.push_back(Risk(run, o, risk->second, plan.observations[plan.observation_of_outcome[position]].uuid));
     }
   }
   if (deferred != nullptr) {
-    deferred->tool_uuid = tool_uuid;
-    observations = deferred->array.Slot(deferred->items.size());
+    observations = deferred->array.Slot(plan.observations.size());
+  } else {
+    for (const PlannedObservation& planned : plan.observations) {
+      observations.push_back(ObservationOf(run, planned, tool_uuid));
+    }
   }
   Json findings = Json::array();
   std::vector<std::string> unassessed;
   for (const auto& [ref, use] : controls) {
-    if (use.outcomes.empty()) {
+    if (use.outcomes.empty() && UnlistedPassObservations(use, plan).empty()) {
       for (const std::string& reference : use.references) unassessed.push_back(CodeSpan(reference));
       continue;
     }
-    findings.push_back(Finding(run, ref, use, observation_uuids, risk_uuids));
+    findings.push_back(Finding(run, ref, use, plan));
   }
 
   // Room for every member below: growing the object would copy the large
@@ -679,8 +875,7 @@ std::optional<std::string> RenderOscal(const nlohmann::json& record, std::string
   const std::optional<Json> document = Document(record, leaf_hash_hex, options, &run, &deferred, error);
   if (!document) return std::nullopt;
   return deferred.array.Dump(*document, [&](size_t i) {
-    const auto& [outcome, uuid] = deferred.items[i];
-    return Observation(*run, *outcome, uuid, deferred.tool_uuid);
+    return ObservationOf(*run, deferred.plan.observations[i], deferred.tool_uuid);
   });
 }
 
@@ -691,8 +886,7 @@ bool WriteOscal(std::ostream& out, const nlohmann::json& record, std::string_vie
   const std::optional<Json> document = Document(record, leaf_hash_hex, options, &run, &deferred, error);
   if (!document) return false;
   deferred.array.DumpTo(out, *document, [&](size_t i) {
-    const auto& [outcome, uuid] = deferred.items[i];
-    return Observation(*run, *outcome, uuid, deferred.tool_uuid);
+    return ObservationOf(*run, deferred.plan.observations[i], deferred.tool_uuid);
   });
   return true;
 }

@@ -155,18 +155,27 @@ TEST(OscalExportTest, AnotherRunGetsNewObservationsOfTheSameSubjects) {
   EXPECT_EQ(a["local-definitions"]["inventory-items"], b["local-definitions"]["inventory-items"]);
 }
 
-TEST(OscalExportTest, OneObservationPerEvaluatedOutcome) {
+TEST(OscalExportTest, OneObservationPerOutcomeButPassesOnePerRule) {
   const ordered_json& result = ResultOf(Document(Record()));
-  // 13 outcomes, 2 of them not applicable.
-  ASSERT_EQ(result["observations"].size(), 11u);
+  // 13 outcomes, 2 of them not applicable: 7 that are not `pass` and 4
+  // passes of 3 rules.
+  ASSERT_EQ(result["observations"].size(), 10u);
   std::map<std::string, int> outcomes;
+  int passing_subjects = 0;
   for (const auto& observation : result["observations"]) {
     ++outcomes[Prop(observation, "outcome")];
     EXPECT_EQ(observation["methods"], ordered_json::array({"TEST"}));
     EXPECT_EQ(observation["collected"], "2026-03-01T12:00:00.134Z");
+    if (Prop(observation, "outcome") == "pass") {
+      EXPECT_EQ(Prop(observation, "subject-count"), std::to_string(observation["subjects"].size()));
+      passing_subjects += static_cast<int>(observation["subjects"].size());
+    } else {
+      EXPECT_EQ(observation["subjects"].size(), 1u);
+    }
   }
   EXPECT_EQ(outcomes, (std::map<std::string, int>{
-                          {"pass", 4}, {"fail", 4}, {"error", 1}, {"not_evaluable", 1}, {"waived", 1}}));
+                          {"pass", 3}, {"fail", 4}, {"error", 1}, {"not_evaluable", 1}, {"waived", 1}}));
+  EXPECT_EQ(passing_subjects, 4);
   EXPECT_EQ(result["start"], "2026-03-01T12:00:00.120Z");
   EXPECT_EQ(result["end"], "2026-03-01T12:00:00.134Z");
 }
@@ -211,13 +220,109 @@ TEST(OscalExportTest, StructuredAndMultiLineValuesStayOutOfProperties) {
   EXPECT_NE(description.find("missing 3.1% of expected samples\nwindow"), std::string::npos) << description;
 }
 
-TEST(OscalExportTest, PassingObservationsHaveNoFacts) {
+TEST(OscalExportTest, ARulesPassesAreOneObservationOfAllTheirSubjects) {
   const ordered_json result = ResultOf(Document(Record()));
-  const ordered_json* observation = ObservationOf(result, "device-trust/device.firmware.signed", "d-001");
+  const ordered_json* observation = nullptr;
+  for (const auto& o : result["observations"]) {
+    if (Prop(o, "rule") == "device-trust/device.firmware.signed" && Prop(o, "outcome") == "pass") observation = &o;
+  }
   ASSERT_NE(observation, nullptr);
+  EXPECT_EQ((*observation)["uuid"],
+            Uuid5({"observation", testing::kRunId, "device-trust/device.firmware.signed", "pass"}));
+  EXPECT_EQ((*observation)["title"], "device-trust/device.firmware.signed: pass on 2 devices");
   EXPECT_EQ((*observation)["types"], ordered_json::array({"control-objective"}));
-  EXPECT_FALSE((*observation)["relevant-evidence"][0].contains("props"));
-  EXPECT_FALSE((*observation)["relevant-evidence"][0].contains("remarks"));
+  EXPECT_EQ(Prop(*observation, "subject-kind"), "device");
+  EXPECT_EQ(Prop(*observation, "subject-count"), "2");
+  EXPECT_EQ(Prop(*observation, "subject-id"), "");
+  EXPECT_EQ(Prop(*observation, "denies-run"), "false");
+  std::set<std::string> subjects;
+  for (const auto& subject : (*observation)["subjects"]) {
+    EXPECT_EQ(subject["type"], "inventory-item");
+    subjects.insert(subject["subject-uuid"]);
+  }
+  EXPECT_EQ(subjects, (std::set<std::string>{Uuid5({"subject", "device", "d-001"}),
+                                             Uuid5({"subject", "device", "d-002"})}));
+  // Passes show no facts: their captured values stay in the record.
+  const ordered_json& evidence = (*observation)["relevant-evidence"][0];
+  EXPECT_FALSE(evidence.contains("props"));
+  EXPECT_FALSE(evidence.contains("remarks"));
+  EXPECT_NE(evidence["description"].get<std::string>().find("with rule `device-trust/device.firmware.signed` and "
+                                                            "outcome `pass`"),
+            std::string::npos);
+}
+
+TEST(OscalExportTest, FindingsRelateEachObservationOnce) {
+  json record = Record();
+  // Two more passes of a rule whose control has a finding.
+  for (const char* device : {"d-003", "d-004"}) {
+    json pass = testing::Outcome(record, "device-trust/device.firmware.signed", "d-001");
+    pass["subject"]["id"] = device;
+    record["result"]["outcomes"].push_back(pass);
+  }
+  const ordered_json result = ResultOf(Document(record));
+  bool related_passes = false;
+  for (const auto& finding : result["findings"]) {
+    std::set<std::string> uuids;
+    for (const auto& related : finding["related-observations"]) {
+      EXPECT_TRUE(uuids.insert(related["observation-uuid"]).second) << finding["title"];
+    }
+    related_passes |= uuids.count(Uuid5({"observation", testing::kRunId, "device-trust/device.firmware.signed",
+                                         "pass"})) > 0;
+  }
+  EXPECT_TRUE(related_passes);
+  EXPECT_EQ(result["observations"].size(), 10u);
+}
+
+// An audit's record counts passing outcomes per rule without listing them.
+json AuditRecordOfFirmwareSigned(int64_t counted_passes) {
+  json record = Record();
+  json& outcomes = record["result"]["outcomes"];
+  for (size_t i = outcomes.size(); i-- > 0;) {
+    if (outcomes[i]["rule"] == "device-trust/device.firmware.signed") outcomes.erase(i);
+  }
+  for (auto& rule : record["result"]["rules"]) {
+    if (rule["id"] == "device-trust/device.firmware.signed") {
+      rule["counts"] = json{{"total", counted_passes}, {"pass", counted_passes}, {"fail", 0}, {"not_evaluable", 0},
+                            {"error", 0}, {"waived", 0}, {"not_applicable", 0}};
+    }
+  }
+  record["result"]["counts"]["pass"] = counted_passes + 2;  // cert-expiry's and the stream's
+  return record;
+}
+
+TEST(OscalExportTest, PassesCountedWithoutBeingListedAreObservedAndSatisfyControls) {
+  const ordered_json result = ResultOf(Document(AuditRecordOfFirmwareSigned(9500)));
+  const ordered_json* observation = nullptr;
+  for (const auto& o : result["observations"]) {
+    if (Prop(o, "rule") == "device-trust/device.firmware.signed") observation = &o;
+  }
+  ASSERT_NE(observation, nullptr);
+  EXPECT_EQ((*observation)["title"], "device-trust/device.firmware.signed: pass on 9500 devices");
+  EXPECT_EQ(Prop(*observation, "subject-count"), "9500");
+  EXPECT_FALSE(observation->contains("subjects"));  // the record does not name them
+  EXPECT_NE((*observation)["description"].get<std::string>().find("counts 9500 of them without naming"),
+            std::string::npos);
+  EXPECT_NE((*observation)["relevant-evidence"][0]["description"].get<std::string>().find("`counts.pass`"),
+            std::string::npos);
+  // SI-7(6) and SR-3.4 are referenced by that rule alone: satisfied on its counted passes.
+  const auto states = States(result);
+  EXPECT_EQ(states.at("si-7.6"), "satisfied");
+  EXPECT_EQ(states.at("sr-3.4"), "satisfied");
+  for (const auto& finding : result["findings"]) {
+    if (finding["target"]["target-id"] != "si-7.6") continue;
+    EXPECT_NE(finding["description"].get<std::string>().find("9500 pass"), std::string::npos);
+    ASSERT_EQ(finding["related-observations"].size(), 1u);
+    EXPECT_EQ(finding["related-observations"][0]["observation-uuid"], (*observation)["uuid"]);
+  }
+  // The result counts the run's outcomes as the record does.
+  EXPECT_NE(result["description"].get<std::string>().find("Outcomes: 9502 pass, 4 fail"), std::string::npos)
+      << result["description"];
+}
+
+TEST(OscalExportTest, ARuleWithNoPassesCountedHasNoPassObservation) {
+  const ordered_json result = ResultOf(Document(AuditRecordOfFirmwareSigned(0)));
+  for (const auto& o : result["observations"]) EXPECT_NE(Prop(o, "rule"), "device-trust/device.firmware.signed");
+  EXPECT_EQ(States(result).count("si-7.6"), 0u);
 }
 
 TEST(OscalExportTest, StatusPerControl) {
@@ -348,7 +453,7 @@ TEST(OscalExportTest, RunWithoutControlsSaysSo) {
             ordered_json::parse(
                 R"({"control-selections": [{"remarks": "No rule of the run references a control."}]})"));
   EXPECT_FALSE(result.contains("findings"));
-  EXPECT_EQ(result["observations"].size(), 11u);
+  EXPECT_EQ(result["observations"].size(), 10u);
 }
 
 TEST(OscalExportTest, DirtySourceImportsItsLocation) {
