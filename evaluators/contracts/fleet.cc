@@ -14,6 +14,7 @@
 
 #include "engine/cel/bindings/json_value.h"
 #include "engine/cel/bindings/yaml_documents.h"
+#include "engine/cel/bindings/yaml_json_documents.h"
 #include "engine/cel/bindings/yaml_limits.h"
 #include "engine/cel/cel.h"
 #include "engine/common/digest.h"
@@ -150,6 +151,19 @@ void LoadStructuredInventory(const std::string& path, const std::string& content
     errors->push_back(fmt::format("{}:{}:{}: YAML syntax error: a line cannot start with ',' at the start of a document or after a "
                                   "top-level list item", path,
                                   comma->first, comma->second));
+    return;
+  }
+  if (std::optional<std::vector<cel::YamlJsonDocument>> fast = cel::FastYamlDocumentsToJson(content)) {
+    for (cel::YamlJsonDocument& document : *fast) {
+      if (document.value.is_null()) continue;
+      if (!document.value.is_array()) {
+        AddInventoryDocument(std::move(document.value), path, document.line, subjects, errors);
+        continue;
+      }
+      for (size_t i = 0; i < document.value.size(); ++i) {
+        AddInventoryDocument(std::move(document.value[i]), path, document.item_lines[i], subjects, errors);
+      }
+    }
     return;
   }
   std::vector<YAML::Node> documents;

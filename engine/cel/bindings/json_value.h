@@ -45,4 +45,8 @@ bool YamlToJson(std::string_view yaml_text, nlohmann::json* out, std::string* er
 // beyond the YAML budget (yaml_limits.h).
 bool YamlNodeToJson(const YAML::Node& node, nlohmann::json* out, std::string* error);
 
+// Returns the value of a plain (unquoted, untagged) YAML scalar under YAML
+// 1.2's core schema: null, a boolean, an integer, a float, or the text.
+nlohmann::json ResolvePlainYamlScalar(const std::string& text);
+
 }  // namespace stagegate::cel

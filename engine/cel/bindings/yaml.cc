@@ -20,8 +20,9 @@ using Json = nlohmann::json;
 
 bool IsYamlNull(const std::string& s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
 
-// Converts a plain (unquoted) scalar following YAML 1.2's core schema.
-Json PlainScalar(const std::string& s) {
+}  // namespace
+
+Json ResolvePlainYamlScalar(const std::string& s) {
   if (IsYamlNull(s)) return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
@@ -86,6 +87,8 @@ Json PlainScalar(const std::string& s) {
   return s;
 }
 
+namespace {
+
 Json Convert(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
@@ -93,8 +96,8 @@ Json Convert(const YAML::Node& node) {
       return nullptr;
     case YAML::NodeType::Scalar:
       // Quoted scalars carry the "!" tag; only plain ones ("?") are resolved.
-      if (node.Tag() == "?") return PlainScalar(node.Scalar());
-      if (node.Tag() == "tag:yaml.org,2002:int" || node.Tag() == "!!int") return PlainScalar(node.Scalar());
+      if (node.Tag() == "?") return ResolvePlainYamlScalar(node.Scalar());
+      if (node.Tag() == "tag:yaml.org,2002:int" || node.Tag() == "!!int") return ResolvePlainYamlScalar(node.Scalar());
       return node.Scalar();
     case YAML::NodeType::Sequence: {
       Json out = Json::array();
