@@ -309,6 +309,33 @@ void SubjectSet::AddDocument(Json document, DocumentLocation location) {
   index_.emplace(std::move(key), &subject);
 }
 
+void SubjectSet::RecordInput(std::string path, int64_t documents,
+                             std::function<std::optional<std::string>()> digest) {
+  pending_digests_.emplace_back(inputs_.size(), std::move(digest));
+  inputs_.push_back({std::move(path), "", documents});
+}
+
+const std::vector<eval::InputInfo>& SubjectSet::inputs() const {
+  if (pending_digests_.empty()) return inputs_;
+  std::vector<bool> unreadable(inputs_.size());
+  for (auto& [position, digest] : pending_digests_) {
+    if (std::optional<std::string> sha256 = digest()) {
+      inputs_[position].sha256 = std::move(*sha256);
+    } else {
+      unreadable[position] = true;
+    }
+  }
+  pending_digests_.clear();
+  size_t kept = 0;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (unreadable[i]) continue;
+    if (kept != i) inputs_[kept] = std::move(inputs_[i]);
+    ++kept;
+  }
+  inputs_.resize(kept);
+  return inputs_;
+}
+
 void SubjectSet::Finish() {
   by_kind_.clear();
   for (Subject& subject : subjects_) {

@@ -17,8 +17,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -76,6 +78,11 @@ class SubjectSet {
   // Records an input that is not a document file (a telemetry store, an
   // inventory read by an evaluator) so that results name it with its digest.
   void RecordInput(eval::InputInfo info) { inputs_.push_back(std::move(info)); }
+  // Records an input whose digest is still being computed (a telemetry store
+  // of gigabytes, hashed on a thread of its own while the rest loads):
+  // inputs() calls `digest`, which may wait, the first time it is read, and
+  // leaves the input out when it gives nullopt (the file could not be read).
+  void RecordInput(std::string path, int64_t documents, std::function<std::optional<std::string>()> digest);
   // Resolves links (stream → device) and sorts the subjects of each kind by id.
   // Call after the last Add; an evaluator that adds subjects calls it again.
   void Finish();
@@ -85,7 +92,8 @@ class SubjectSet {
   const std::vector<InputError>& errors() const { return errors_; }
   bool ok() const { return errors_.empty(); }
   // One entry per file given to AddFile, in the order added.
-  const std::vector<eval::InputInfo>& inputs() const { return inputs_; }
+  // Not to be read from two threads while a digest is pending.
+  const std::vector<eval::InputInfo>& inputs() const;
 
   // The subjects of `kind`, sorted by id (after Finish()).
   std::span<const Subject* const> OfKind(facts::SubjectKind kind) const;
@@ -102,7 +110,9 @@ class SubjectSet {
   std::map<facts::SubjectKind, std::vector<const Subject*>> by_kind_;
   std::map<std::pair<facts::SubjectKind, std::string>, const Subject*, std::less<>> index_;
   std::vector<InputError> errors_;
-  std::vector<eval::InputInfo> inputs_;
+  mutable std::vector<eval::InputInfo> inputs_;
+  // Inputs whose digest is pending: their position in inputs_ and how to get it.
+  mutable std::vector<std::pair<size_t, std::function<std::optional<std::string>()>>> pending_digests_;
 };
 
 // Reads every path given to --input: a file, or a directory (every

@@ -415,8 +415,8 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
   fleet->options_ = options;
   fleet->cache_ = std::make_shared<Cache>();
   fleet->subjects_ = subjects;
-  std::optional<BackgroundFileDigest> store_digest;
-  if (!options.store_path.empty()) store_digest.emplace(options.store_path);
+  std::shared_ptr<BackgroundFileDigest> store_digest;
+  if (!options.store_path.empty()) store_digest = std::make_shared<BackgroundFileDigest>(options.store_path);
   if (!options.inventory_path.empty()) {
     std::optional<std::string> content = ReadWholeFile(options.inventory_path);
     if (!content) {
@@ -444,9 +444,10 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
     return nullptr;
   }
   store.reset();
-  if (std::optional<std::string> digest = store_digest->Get()) {
-    subjects->RecordInput({options.store_path, *digest, static_cast<int64_t>(streams.size())});
-  }
+  // Waited for when the run's inputs are read, at its end: the hashing
+  // overlaps the rest of the loading.
+  subjects->RecordInput(options.store_path, static_cast<int64_t>(streams.size()),
+                        [store_digest] { return store_digest->Get(); });
 
   // Contracts, in id order, with their device selectors compiled.
   std::vector<CompiledContract> compiled;
@@ -472,17 +473,25 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
   std::sort(compiled.begin(), compiled.end(),
             [](const CompiledContract& a, const CompiledContract& b) { return a.contract->id < b.contract->id; });
 
+  std::optional<cel::Value> selector_device;
+  std::string selector_device_id;
+  nlohmann::json unlisted_device;  // a device the inventory lacks, as selectors see it
   for (const StreamInfo& info : streams) {
     const std::string subject_id = info.key.device_id + "/" + info.key.sensor;
-    const subjects::Subject* device = subjects->Find(SubjectKind::kDevice, info.key.device_id);
-    const nlohmann::json device_document =
-        device != nullptr ? device->document : nlohmann::json{{"kind", "device"}, {"id", info.key.device_id}};
+    // The device as the contracts' selectors see it, made once per device
+    // (the store lists a device's streams together).
+    if (!selector_device || selector_device_id != info.key.device_id) {
+      const subjects::Subject* device = subjects->Find(SubjectKind::kDevice, info.key.device_id);
+      if (device == nullptr) unlisted_device = {{"kind", "device"}, {"id", info.key.device_id}};
+      selector_device = cel::JsonValue(device != nullptr ? device->document : unlisted_device);  // borrowed
+      selector_device_id = info.key.device_id;
+    }
     const DataContract* bound = nullptr;
     for (const CompiledContract& candidate : compiled) {
       if (candidate.contract->FindSensor(info.key.sensor) == nullptr) continue;
       if (candidate.devices) {
         cel::MapActivation activation;
-        activation.Bind("device", cel::JsonValue(device_document));
+        activation.Bind("device", *selector_device);
         const cel::Value verdict = candidate.devices->Evaluate(activation);
         if (!verdict.IsBool()) {
           errors->push_back(fmt::format("{}:{}: contract {}: the 'devices' selector gives no true/false for device "

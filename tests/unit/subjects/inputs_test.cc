@@ -42,6 +42,27 @@ TEST(InputsTest, Sha256IsTheDigestOfTheBytes) {
   EXPECT_EQ(set.inputs()[0].sha256, common::Sha256Hex("abc"));
 }
 
+TEST(InputsTest, PendingDigestsAreTakenWhenInputsAreRead) {
+  SubjectSet set;
+  set.RecordInput({"inventory.yaml", common::Sha256Hex("abc"), 0});
+  int calls = 0;
+  set.RecordInput("store.db", 12, [&calls]() -> std::optional<std::string> { return ++calls, std::string("ff00"); });
+  set.RecordInput("gone.db", 1, []() -> std::optional<std::string> { return std::nullopt; });
+  set.RecordInput({"zones.yaml", common::Sha256Hex("z"), 3});
+  EXPECT_EQ(calls, 0);  // not waited for while loading
+  const auto& inputs = set.inputs();
+  ASSERT_EQ(inputs.size(), 3u);  // the unreadable one is left out; the order is kept
+  EXPECT_EQ(inputs[0].path, "inventory.yaml");
+  EXPECT_EQ(inputs[0].sha256, common::Sha256Hex("abc"));
+  EXPECT_EQ(inputs[1].path, "store.db");
+  EXPECT_EQ(inputs[1].sha256, "ff00");
+  EXPECT_EQ(inputs[1].documents, 12);
+  EXPECT_EQ(inputs[2].path, "zones.yaml");
+  EXPECT_EQ(inputs[2].documents, 3);
+  set.inputs();
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(InputsTest, MalformedJsonNamesLineAndColumn) {
   SubjectSet set;
   set.AddFile("bad.json", "{\n  \"kind\": \"device\",\n  \"id\": oops\n}");
