@@ -281,6 +281,10 @@ int RunShow(const ShowArguments& args) {
     std::cerr << "error: " << error << "\n";
     return kBadInput;
   }
+  if (!reader->ReadEntryDetails(&error)) {
+    std::cerr << "error: " << error << "\n";
+    return kBadInput;
+  }
   const drift::BaselineInfo& info = reader->info();
   Json entries = Json::array();
   std::vector<std::vector<std::string>> rows;

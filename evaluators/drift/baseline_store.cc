@@ -416,9 +416,9 @@ std::unique_ptr<BaselineReader> BaselineReader::Open(const std::string& store_pa
     }
     reader->baseline_id_ = id.Integer(0);
   }
-  Statement q(db,
-              "SELECT key, kind, count, digest, length(blob) FROM drift_baseline_entries WHERE baseline_id = ?1 "
-              "ORDER BY key");
+  // Only the columns before the blob: reading the digest, after it, would
+  // walk every blob's overflow pages.
+  Statement q(db, "SELECT key, kind, count FROM drift_baseline_entries WHERE baseline_id = ?1 ORDER BY key");
   if (!q.ok()) {
     *error = SqlError(store_path, "cannot read the baseline's entries", db);
     return nullptr;
@@ -436,8 +436,6 @@ std::unique_ptr<BaselineReader> BaselineReader::Open(const std::string& store_pa
     }
     entry.kind = kind == "categorical" ? EntryKind::kCategorical : EntryKind::kNumeric;
     entry.count = q.Integer(2);
-    entry.digest = q.Text(3);
-    entry.bytes = q.Integer(4);
     reader->entries_.push_back(std::move(entry));
   }
   if (step != SQLITE_DONE) {
@@ -448,12 +446,39 @@ std::unique_ptr<BaselineReader> BaselineReader::Open(const std::string& store_pa
   return reader;
 }
 
+bool BaselineReader::ReadEntryDetails(std::string* error) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Statement q(db_, "SELECT key, digest, length(blob) FROM drift_baseline_entries WHERE baseline_id = ?1 ORDER BY key");
+  if (!q.ok()) {
+    *error = SqlError(path_, "cannot read the baseline's entries", db_);
+    return false;
+  }
+  q.Bind(1, baseline_id_);
+  auto entry = entries_.begin();
+  int step;
+  while ((step = q.Step()) == SQLITE_ROW) {
+    if (entry == entries_.end() || entry->key != q.Text(0)) {
+      *error = fmt::format("{}: baseline '{}' changed while it was read; read it again", path_, info_.name);
+      return false;
+    }
+    entry->digest = q.Text(1);
+    entry->bytes = q.Integer(2);
+    ++entry;
+  }
+  if (step != SQLITE_DONE) {
+    *error = SqlError(path_, "cannot read the baseline's entries", db_);
+    return false;
+  }
+  return true;
+}
+
 BaselineReader::~BaselineReader() {
   sqlite3_finalize(read_blob_);
   sqlite3_close_v2(db_);
 }
 
-std::optional<std::string> BaselineReader::ReadBlob(std::string_view key, EntryKind kind, std::string* error) const {
+std::optional<std::string> BaselineReader::ReadBlob(std::string_view key, EntryKind kind, std::string* error,
+                                                    std::string* digest) const {
   auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
                              [](const BaselineEntry& e, std::string_view k) { return e.key < k; });
   if (it == entries_.end() || it->key != key) return std::nullopt;
@@ -462,10 +487,11 @@ std::optional<std::string> BaselineReader::ReadBlob(std::string_view key, EntryK
                          EntryKindName(it->kind), EntryKindName(kind));
     return std::nullopt;
   }
-  std::string blob;
+  std::string blob, recorded_digest;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    constexpr std::string_view kQuery = "SELECT blob FROM drift_baseline_entries WHERE baseline_id = ?1 AND key = ?2";
+    constexpr std::string_view kQuery =
+        "SELECT blob, digest FROM drift_baseline_entries WHERE baseline_id = ?1 AND key = ?2";
     if (read_blob_ == nullptr &&
         sqlite3_prepare_v3(db_, kQuery.data(), static_cast<int>(kQuery.size()), SQLITE_PREPARE_PERSISTENT, &read_blob_,
                            nullptr) != SQLITE_OK) {
@@ -481,6 +507,10 @@ std::optional<std::string> BaselineReader::ReadBlob(std::string_view key, EntryK
         const void* data = sqlite3_column_blob(read_blob_, 0);
         const auto size = static_cast<size_t>(sqlite3_column_bytes(read_blob_, 0));
         if (data != nullptr) blob.assign(static_cast<const char*>(data), size);
+        if (const unsigned char* text = sqlite3_column_text(read_blob_, 1)) {
+          recorded_digest.assign(reinterpret_cast<const char*>(text),
+                                 static_cast<size_t>(sqlite3_column_bytes(read_blob_, 1)));
+        }
       }
     }
     if (!found) {
@@ -492,17 +522,19 @@ std::optional<std::string> BaselineReader::ReadBlob(std::string_view key, EntryK
     }
     if (!found) return std::nullopt;
   }
-  if ("sha256:" + common::Sha256Hex(blob) != it->digest) {
+  if ("sha256:" + common::Sha256Hex(blob) != recorded_digest) {
     *error = fmt::format("{}: baseline '{}' entry '{}' does not match its digest (damaged or altered store); "
                          "re-create the baseline",
                          path_, info_.name, key);
     return std::nullopt;
   }
+  if (digest != nullptr) *digest = std::move(recorded_digest);
   return blob;
 }
 
-std::optional<DistributionSketch> BaselineReader::Find(std::string_view key, std::string* error) const {
-  std::optional<std::string> blob = ReadBlob(key, EntryKind::kNumeric, error);
+std::optional<DistributionSketch> BaselineReader::Find(std::string_view key, std::string* error,
+                                                      std::string* digest) const {
+  std::optional<std::string> blob = ReadBlob(key, EntryKind::kNumeric, error, digest);
   if (!blob) return std::nullopt;
   std::string problem;
   std::optional<DistributionSketch> sketch = DistributionSketch::Deserialize(*blob, &problem);

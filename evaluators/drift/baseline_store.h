@@ -60,6 +60,8 @@ struct BaselineEntry {
   std::string key;
   EntryKind kind = EntryKind::kNumeric;
   std::int64_t count = 0;   // values summarised (numeric: all, finite or not; categorical: cells)
+  // Read by BaselineReader::ReadEntryDetails only: they sit after the blob
+  // in the row, so reading them reads the blob.
   std::string digest;       // "sha256:<hex>" of the blob
   std::int64_t bytes = 0;   // blob size
 };
@@ -123,16 +125,23 @@ class BaselineReader {
   const BaselineInfo& info() const { return info_; }
   // nullopt when the baseline has no such numeric key (error left empty);
   // nullopt with `error` set when the blob is corrupt or unreadable.
-  std::optional<DistributionSketch> Find(std::string_view key, std::string* error) const;
+  // `digest` (optional) receives the entry's digest, checked against its blob.
+  std::optional<DistributionSketch> Find(std::string_view key, std::string* error,
+                                         std::string* digest = nullptr) const;
   std::optional<CategoricalSketch> FindCategorical(std::string_view key, std::string* error) const;
   // The keys starting with `prefix`, sorted.
   std::vector<std::string> Keys(std::string_view prefix) const;
-  // Every entry (without blobs), sorted by key.
+  // Every entry (without blobs), sorted by key; their digests and sizes once
+  // ReadEntryDetails has read them.
   const std::vector<BaselineEntry>& entries() const { return entries_; }
+  // Reads every entry's digest and size, which reads every blob (Open reads
+  // only the keys, kinds and counts: a fleet's baseline has 100,000 blobs).
+  bool ReadEntryDetails(std::string* error);
 
  private:
   BaselineReader() = default;
-  std::optional<std::string> ReadBlob(std::string_view key, EntryKind kind, std::string* error) const;
+  std::optional<std::string> ReadBlob(std::string_view key, EntryKind kind, std::string* error,
+                                      std::string* digest = nullptr) const;
   std::string path_;
   sqlite3* db_ = nullptr;
   BaselineInfo info_;

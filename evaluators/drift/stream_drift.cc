@@ -68,16 +68,6 @@ ReferenceDistribution WithoutSentinels(ReferenceDistribution reference, std::spa
   return reference;
 }
 
-// Returns the digest of a baseline entry (checked against its blob when the
-// reader read it), or nullopt when the baseline has no such key.
-std::optional<std::string> EntryDigest(const BaselineReader& baseline, std::string_view key) {
-  const std::vector<BaselineEntry>& entries = baseline.entries();
-  auto it = std::lower_bound(entries.begin(), entries.end(), key,
-                             [](const BaselineEntry& entry, std::string_view k) { return entry.key < k; });
-  if (it == entries.end() || it->key != key) return std::nullopt;
-  return it->digest;
-}
-
 // What one stream's drift facts are made of, computed once.
 struct StreamResult {
   std::string error;               // reading the store or the baseline failed
@@ -177,13 +167,14 @@ class DriftState {
       const std::string device = stream.document.value("device", "");
       const std::string sensor = stream.document.value("sensor", "");
       const std::string key = StreamEntryKey(device, sensor);
-      std::optional<DistributionSketch> sketch = baseline_->Find(key, &entry.ks.error);
+      std::string digest;
+      std::optional<DistributionSketch> sketch = baseline_->Find(key, &entry.ks.error, &digest);
       if (!sketch) return;
       const std::vector<double> sentinels = ContractSentinels(stream);
       std::vector<double> finite;
       SplitFinite(series.values, sentinels, &finite);
       std::sort(finite.begin(), finite.end());
-      const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(EntryDigest(*baseline_, key)), sentinels);
+      const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(digest), sentinels);
       entry.ks.p_value = KolmogorovSmirnovSorted(reference.sorted_values, finite).p_value;
     });
     return &entry.ks;
@@ -198,11 +189,12 @@ class DriftState {
     std::string error;
     if (!fleet_->ReadSeries(stream, &series, &error)) return ComputedFact::Error(error);
     const std::string key = StreamEntryKey(stream.document.value("device", ""), stream.document.value("sensor", ""));
-    std::optional<DistributionSketch> sketch = baseline_->Find(key, &error);
+    std::string digest;
+    std::optional<DistributionSketch> sketch = baseline_->Find(key, &error, &digest);
     if (!error.empty()) return ComputedFact::Error(error);
     if (!sketch) return ComputedFact::Missing();
     const std::vector<double> sentinels = ContractSentinels(stream);
-    const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(EntryDigest(*baseline_, key)), sentinels);
+    const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(digest), sentinels);
     std::vector<double> current;
     SplitFinite(series.values, sentinels, &current);
     const std::vector<double>& ref = reference.sorted_values;
@@ -281,7 +273,8 @@ class DriftState {
     const std::string device = stream.document.value("device", "");
     const std::string sensor = stream.document.value("sensor", "");
     const std::string key = StreamEntryKey(device, sensor);
-    std::optional<DistributionSketch> sketch = baseline_->Find(key, &result.error);
+    std::string digest;
+    std::optional<DistributionSketch> sketch = baseline_->Find(key, &result.error, &digest);
     if (!result.error.empty() || !sketch) return result;
     result.in_baseline = true;
     DriftOptions options = options_;
@@ -291,7 +284,7 @@ class DriftState {
     result.current_finite = static_cast<std::int64_t>(finite.size());
     result.enough_samples = result.current_finite >= settings_.min_samples;
     if (!result.enough_samples) return result;
-    result.drift = CompareNumeric(WithoutSentinels(sketch->ToReference(EntryDigest(*baseline_, key)), options.sentinels),
+    result.drift = CompareNumeric(WithoutSentinels(sketch->ToReference(digest), options.sentinels),
                                   series.values, options);
     return result;
   }
@@ -321,7 +314,8 @@ class DriftState {
       cohort.name = fmt::format("{}={}", field, value);
       cohort.streams = static_cast<std::int64_t>(streams.size());
       const std::string entry_key = CohortEntryKey(field, value, sensor);
-      std::optional<DistributionSketch> sketch = baseline_->Find(entry_key, &cohort.error);
+      std::string digest;
+      std::optional<DistributionSketch> sketch = baseline_->Find(entry_key, &cohort.error, &digest);
       if (cohort.error.empty() && sketch) {
         std::vector<double> pooled;
         std::vector<double> sentinels = settings_.sentinels;
@@ -341,7 +335,7 @@ class DriftState {
           SplitFinite(pooled, sentinels, &finite);
           if (static_cast<std::int64_t>(finite.size()) >= settings_.min_samples) {
             cohort.drift =
-                CompareNumeric(WithoutSentinels(sketch->ToReference(EntryDigest(*baseline_, entry_key)), sentinels), pooled,
+                CompareNumeric(WithoutSentinels(sketch->ToReference(digest), sentinels), pooled,
                                options);
             cohort.evaluable = cohort.drift.evaluable;
             cohort.p_value = cohort.drift.p_value.value_or(cohort.drift.ks_p_value);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -233,6 +234,31 @@ TEST(BaselineStoreTest, RefusesAFileThatIsNotATelemetryStore) {
   std::vector<BaselineInfo> all;
   EXPECT_FALSE(ListBaselines(text, &all, &error));
   EXPECT_NE(error.find(text + ": not a readable store"), std::string::npos) << error;
+}
+
+TEST(BaselineStoreTest, DigestsAndSizesAreReadWithTheBlobsOrOnRequest) {
+  TempDir dir;
+  const std::string store = dir.File("fleet.db");
+  WriteBaseline(store, "june");
+  std::string error;
+  std::unique_ptr<BaselineReader> reader = BaselineReader::Open(store, "june", &error);
+  ASSERT_TRUE(reader) << error;
+  const auto numeric = std::find_if(reader->entries().begin(), reader->entries().end(),
+                                    [](const BaselineEntry& e) { return e.kind == EntryKind::kNumeric; });
+  ASSERT_NE(numeric, reader->entries().end());
+  const size_t position = static_cast<size_t>(numeric - reader->entries().begin());
+  EXPECT_EQ(numeric->digest, "");  // Open reads no blob
+  std::string digest;
+  std::optional<DistributionSketch> sketch = reader->Find(numeric->key, &error, &digest);
+  ASSERT_TRUE(sketch) << error;
+  EXPECT_EQ(digest, "sha256:" + common::Sha256Hex(sketch->Serialize()));
+  ASSERT_TRUE(reader->ReadEntryDetails(&error)) << error;
+  for (const BaselineEntry& entry : reader->entries()) {
+    EXPECT_TRUE(entry.digest.starts_with("sha256:")) << entry.key;
+    EXPECT_GT(entry.bytes, 0) << entry.key;
+  }
+  EXPECT_EQ(reader->entries()[position].digest, digest);
+  EXPECT_EQ(reader->entries()[position].bytes, static_cast<int64_t>(sketch->Serialize().size()));
 }
 
 TEST(BaselineStoreTest, CorruptEntriesAreErrors) {
