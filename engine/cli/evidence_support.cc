@@ -79,7 +79,6 @@ bool Recorder::Record(const eval::RunResult& result, Recorded* recorded, const n
   context.key_id = key_.Public().KeyId();
   context.audit = audit_parts;
   nlohmann::json record = evidence::BuildRunRecord(nlohmann::json::parse(reports::RenderJson(result)), context);
-  if (recorded != nullptr) recorded->record = record;
   std::string error;
   std::optional<evidence::AppendResult> appended = store_->Append(std::move(record), key_, &error);
   if (!appended) {
@@ -90,7 +89,7 @@ bool Recorder::Record(const eval::RunResult& result, Recorded* recorded, const n
     recorded->run_id = appended->run_id;
     recorded->sequence = appended->sequence;
     recorded->leaf_hash_hex = evidence::HashHex(appended->leaf_hash);
-    recorded->record["sequence"] = appended->sequence;  // as the store adds it before hashing
+    recorded->record = std::move(appended->record);  // with its sequence, as hashed
   }
   std::cerr << fmt::format("evidence: run {} recorded in {} at position {} (signed checkpoint of {} run(s), key {})\n",
                            appended->run_id, request_.store_path, appended->sequence, appended->checkpoint.tree_size,

@@ -268,6 +268,7 @@ bool EvidenceStore::AppendInTransaction(nlohmann::json record, uint64_t sequence
   result->run_id = columns.run_id;
   result->sequence = sequence;
   result->leaf_hash = leaf;
+  result->record = std::move(record);
   return true;
 }
 
@@ -323,7 +324,7 @@ std::optional<AppendResult> EvidenceStore::Append(nlohmann::json record, const S
   std::vector<nlohmann::json> one;
   one.push_back(std::move(record));
   if (!AppendBatch(std::move(one), key, error)) return std::nullopt;
-  return last_append_;
+  return std::move(last_append_);  // the record is the caller's: an audit's runs to hundreds of megabytes
 }
 
 bool EvidenceStore::AppendBatch(std::vector<nlohmann::json> records, const SigningKey& key, std::string* error) {

@@ -52,6 +52,7 @@ struct AppendResult {
   uint64_t sequence = 0;
   Hash leaf_hash{};
   Checkpoint checkpoint;
+  nlohmann::json record;  // the (last) record as stored, with its sequence
 };
 
 class EvidenceStore {
