@@ -97,6 +97,7 @@ struct Open {
   bool flow = false;  // written in [ ] or { }
   bool has_key = false;
   std::string key;
+  int line = 1;                 // where it starts
   std::vector<int> item_lines;  // kept for a document's top-level list only
 };
 
@@ -161,18 +162,16 @@ class Builder {
           node.is_map = is_map;
           node.flow = (is_map ? event->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
                               : event->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE);
+          node.line = Line(*event);
           open_.push_back(std::move(node));
-          lines_.push_back(Line(*event));
           break;
         }
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT: {
           Open node = std::move(open_.back());
           open_.pop_back();
-          const int line = lines_.back();
-          lines_.pop_back();
           if (open_.empty()) document->item_lines = std::move(node.item_lines);
-          if (!Place(std::move(node.value), line, document, &have_root)) return false;
+          if (!Place(std::move(node.value), node.line, document, &have_root)) return false;
           break;
         }
         default:
@@ -210,7 +209,6 @@ class Builder {
   bool has_backslash_ = false;  // anywhere in the text
   size_t line_breaks_ = 0;      // in the whole text
   std::vector<Open> open_;
-  std::vector<int> lines_;
   size_t values_ = 0;
 };
 
