@@ -303,6 +303,25 @@ struct DeviceTrust::State {
   };
   mutable std::mutex acls_mutex;
   mutable std::map<std::string, std::shared_ptr<const ParsedAcl>, std::less<>> acls;
+  // Firmware signature checks so far, by key id, image digest and signature:
+  // the devices of one firmware version carry the same signed image.
+  mutable std::mutex image_signatures_mutex;
+  mutable std::map<std::string, bool, std::less<>> image_signatures;
+
+  bool ImageSignatureValid(const keys::TrustedKey& key, const std::string& sha256, const std::string& signature) const {
+    std::string memo_key = key.id();
+    memo_key.append(1, '\0').append(sha256).append(1, '\0').append(signature);
+    {
+      std::lock_guard<std::mutex> lock(image_signatures_mutex);
+      if (auto it = image_signatures.find(memo_key); it != image_signatures.end()) return it->second;
+    }
+    const std::optional<std::string> decoded = common::Base64Decode(signature);
+    const std::optional<std::string> digest = common::HexDecode(sha256);
+    const bool valid = decoded && digest && key.Verify(*digest, *decoded);
+    std::lock_guard<std::mutex> lock(image_signatures_mutex);
+    image_signatures.emplace(std::move(memo_key), valid);
+    return valid;
+  }
 
   std::shared_ptr<const ParsedAcl> Acl(const Artifact& file) const {
     std::lock_guard<std::mutex> lock(acls_mutex);
@@ -514,9 +533,7 @@ struct DeviceTrust::State {
             fmt::format("{}: firmware.key '{}' is not in any KeySet of the policy repository", entry.where, *key_id);
         return;
       }
-      const std::optional<std::string> signature = common::Base64Decode(*value);
-      const std::optional<std::string> digest = common::HexDecode(entry.firmware->sha256);
-      group.facts["signature_valid"] = signature && digest && key->second->Verify(*digest, *signature);
+      group.facts["signature_valid"] = ImageSignatureValid(*key->second, entry.firmware->sha256, *value);
     });
   }
 

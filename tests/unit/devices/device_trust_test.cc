@@ -49,6 +49,12 @@ std::string Report(const std::string& device, const std::string& time, const std
 
 std::string RawSha256(const std::string& bytes) { return *common::HexDecode(common::Sha256Hex(bytes)); }
 
+// A base64 signature that still decodes but is no longer the one given.
+std::string AnotherSignature(std::string base64) {
+  base64[8] = base64[8] == 'A' ? 'B' : 'A';
+  return base64;
+}
+
 // One fleet on disk: the PKI, devices broken in every judged way, firmware,
 // attestation reports, an ACL file, and the policy repository's documents.
 class DeviceTrustTest : public ::testing::Test {
@@ -207,6 +213,12 @@ mqtt: {acl: broker/mosquitto.acl, username: dev-001, topic_root: fleet/plant-a/d
 kind: device
 id: legacy
 mqtt: {acl: broker/mosquitto.acl, username: legacy, topic_root: fleet/plant-a/legacy}
+---
+{kind: device, id: same-image, firmware: {image: fw/4.2.0.bin, key: vendor-2026, signature: ")" +
+                                  *firmware_signature_ + R"("}}
+---
+{kind: device, id: other-signature, firmware: {image: fw/4.2.0.bin, key: vendor-2026, signature: ")" +
+                                  AnotherSignature(*firmware_signature_) + R"("}}
 )";
     testing::WriteFile(d / "inventory.yaml", inventory);
     inventory_path_ = new std::string((d / "inventory.yaml").string());
@@ -455,6 +467,13 @@ TEST_F(DeviceTrustTest, FirmwareSignatureAndDigest) {
   EXPECT_EQ(FactError("broken", "firmware.sha256"),
             Where("broken") + ": firmware.image: " + (*dir_ / "fw" / "missing.bin").string() +
                 ": cannot read the file (no such regular file)");
+}
+
+TEST_F(DeviceTrustTest, DevicesOfOneImageShareItsCheckedSignatureButNotAnotherSignature) {
+  EXPECT_EQ(Fact("dev-001", "firmware.signature_valid"), true);
+  EXPECT_EQ(Fact("same-image", "firmware.signature_valid"), true);
+  EXPECT_EQ(Fact("other-signature", "firmware.signature_valid"), false);
+  EXPECT_EQ(Fact("dev-p256", "firmware.signature_valid"), false);  // dev-001's signature, another image
 }
 
 TEST_F(DeviceTrustTest, FirmwareComponentsAgainstTheVulnerabilityList) {
