@@ -3,6 +3,10 @@
 // sensors below, one sample a minute for MINUTES minutes from
 // 2024-03-01T00:00:00Z, each a daily cycle plus noise at the sensor's
 // precision; 1 % of the streams fall silent for two hours and 0.5 % get stuck.
+// Each sample has its receive time, as `stagegate simulate` writes it and an
+// ingest with a received_at column stores it: 150 ms plus an exponential
+// delay of mean 60 ms after the sample's true time, in whole milliseconds;
+// 0.5 % of the devices stamp their samples with a clock 10 to 60 s off.
 // Going through CSV would take longer than the audit it prepares.
 //   audit_fleet_gen STORE DEVICES MINUTES
 
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
   std::mt19937_64 random(2024);
   std::normal_distribution<double> gaussian(0.0, 1.0);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::exponential_distribution<double> delay_ms(1.0 / 60.0);
   contracts::SampleBatch batch;
   int64_t samples = 0;
   constexpr int kDevicesPerTransaction = 1000;
@@ -66,13 +71,15 @@ int main(int argc, char** argv) {
     }
     for (int device = first; device < std::min(devices, first + kDevicesPerTransaction); ++device) {
       const std::string device_id = fmt::format("dev-{:04}", device + 1);
+      const bool skewed = uniform(random) < 0.005;
+      const int64_t clock_offset_us =
+          skewed ? static_cast<int64_t>((uniform(random) < 0.5 ? -1 : 1) * (10 + 50 * uniform(random)) * 1e6) : 0;
       for (const Sensor& sensor : kSensors) {
         const double draw = uniform(random);
         const bool silent = draw < 0.01, stuck = draw >= 0.01 && draw < 0.015;
         const int silence_start = static_cast<int>(uniform(random) * (minutes - 120));
         const double offset = gaussian(random) * sensor.amplitude * 0.2;
-        batch.timestamps_us.clear();
-        batch.values.clear();
+        batch.clear();
         double value = sensor.base;
         for (int minute = 0; minute < minutes; ++minute) {
           if (silent && minute >= silence_start && minute < silence_start + 120) continue;
@@ -82,8 +89,10 @@ int main(int argc, char** argv) {
             // As a CSV reader would see "30.12": the double nearest the decimal.
             value = std::round(value * sensor.scale) / sensor.scale;
           }
-          batch.timestamps_us.push_back(kStartUs + minute * kMinuteUs);
+          const int64_t true_us = kStartUs + minute * kMinuteUs;
+          batch.timestamps_us.push_back(true_us + clock_offset_us);
           batch.values.push_back(value);
+          batch.received_us.push_back(true_us + (150 + static_cast<int64_t>(delay_ms(random))) * 1000);
         }
         samples += static_cast<int64_t>(batch.values.size());
         contracts::WriteStats stats;
