@@ -416,57 +416,55 @@ std::unique_ptr<BaselineReader> BaselineReader::Open(const std::string& store_pa
     }
     reader->baseline_id_ = id.Integer(0);
   }
-  // Only the columns before the blob: reading the digest, after it, would
-  // walk every blob's overflow pages.
-  Statement q(db, "SELECT key, kind, count FROM drift_baseline_entries WHERE baseline_id = ?1 ORDER BY key");
-  if (!q.ok()) {
-    *error = SqlError(store_path, "cannot read the baseline's entries", db);
-    return nullptr;
-  }
-  q.Bind(1, reader->baseline_id_);
-  int step;
-  while ((step = q.Step()) == SQLITE_ROW) {
-    BaselineEntry entry;
-    entry.key = q.Text(0);
-    const std::string kind = q.Text(1);
-    if (kind != "numeric" && kind != "categorical") {
-      *error = fmt::format("{}: baseline '{}' entry '{}' has unknown kind '{}' (damaged store?)", store_path, name,
-                           entry.key, kind);
-      return nullptr;
-    }
-    entry.kind = kind == "categorical" ? EntryKind::kCategorical : EntryKind::kNumeric;
-    entry.count = q.Integer(2);
-    reader->entries_.push_back(std::move(entry));
-  }
-  if (step != SQLITE_DONE) {
-    *error = SqlError(store_path, "cannot read the baseline's entries", db);
-    return nullptr;
-  }
-  // ORDER BY key uses SQLite's binary collation, which is std::string's order.
+  // The entries are read when asked for, one by one: listing a fleet's
+  // million entries here read a page of each row, scattered over a store
+  // larger than memory at 100,000 devices.
   return reader;
 }
 
+namespace {
+
+std::optional<EntryKind> ParseEntryKind(std::string_view kind) {
+  if (kind == "numeric") return EntryKind::kNumeric;
+  if (kind == "categorical") return EntryKind::kCategorical;
+  return std::nullopt;
+}
+
+}  // namespace
+
 bool BaselineReader::ReadEntryDetails(std::string* error) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Statement q(db_, "SELECT key, digest, length(blob) FROM drift_baseline_entries WHERE baseline_id = ?1 ORDER BY key");
+  entries_.clear();
+  // ORDER BY key uses SQLite's binary collation, which is std::string's order.
+  Statement q(db_,
+              "SELECT key, kind, count, digest, length(blob) FROM drift_baseline_entries WHERE baseline_id = ?1 "
+              "ORDER BY key");
   if (!q.ok()) {
     *error = SqlError(path_, "cannot read the baseline's entries", db_);
     return false;
   }
   q.Bind(1, baseline_id_);
-  auto entry = entries_.begin();
   int step;
   while ((step = q.Step()) == SQLITE_ROW) {
-    if (entry == entries_.end() || entry->key != q.Text(0)) {
-      *error = fmt::format("{}: baseline '{}' changed while it was read; read it again", path_, info_.name);
+    BaselineEntry entry;
+    entry.key = q.Text(0);
+    const std::string kind = q.Text(1);
+    const std::optional<EntryKind> parsed = ParseEntryKind(kind);
+    if (!parsed) {
+      *error = fmt::format("{}: baseline '{}' entry '{}' has unknown kind '{}' (damaged store?)", path_, info_.name,
+                           entry.key, kind);
+      entries_.clear();
       return false;
     }
-    entry->digest = q.Text(1);
-    entry->bytes = q.Integer(2);
-    ++entry;
+    entry.kind = *parsed;
+    entry.count = q.Integer(2);
+    entry.digest = q.Text(3);
+    entry.bytes = q.Integer(4);
+    entries_.push_back(std::move(entry));
   }
   if (step != SQLITE_DONE) {
     *error = SqlError(path_, "cannot read the baseline's entries", db_);
+    entries_.clear();
     return false;
   }
   return true;
@@ -479,48 +477,55 @@ BaselineReader::~BaselineReader() {
 
 std::optional<std::string> BaselineReader::ReadBlob(std::string_view key, EntryKind kind, std::string* error,
                                                     std::string* digest) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
-                             [](const BaselineEntry& e, std::string_view k) { return e.key < k; });
-  if (it == entries_.end() || it->key != key) return std::nullopt;
-  if (it->kind != kind) {
-    *error = fmt::format("{}: baseline '{}' entry '{}' is {}, not {}", path_, info_.name, key,
-                         EntryKindName(it->kind), EntryKindName(kind));
-    return std::nullopt;
-  }
-  std::string blob, recorded_digest;
+  std::string blob, recorded_digest, recorded_kind;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     constexpr std::string_view kQuery =
-        "SELECT blob, digest FROM drift_baseline_entries WHERE baseline_id = ?1 AND key = ?2";
+        "SELECT kind, blob, digest FROM drift_baseline_entries WHERE baseline_id = ?1 AND key = ?2";
     if (read_blob_ == nullptr &&
         sqlite3_prepare_v3(db_, kQuery.data(), static_cast<int>(kQuery.size()), SQLITE_PREPARE_PERSISTENT, &read_blob_,
                            nullptr) != SQLITE_OK) {
       sqlite3_finalize(read_blob_);
       read_blob_ = nullptr;
     }
-    bool found = false;
+    int step = SQLITE_ERROR;
     if (read_blob_ != nullptr) {
       sqlite3_bind_int64(read_blob_, 1, baseline_id_);
       sqlite3_bind_text(read_blob_, 2, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
-      if (sqlite3_step(read_blob_) == SQLITE_ROW) {
-        found = true;
-        const void* data = sqlite3_column_blob(read_blob_, 0);
-        const auto size = static_cast<size_t>(sqlite3_column_bytes(read_blob_, 0));
+      step = sqlite3_step(read_blob_);
+      if (step == SQLITE_ROW) {
+        const auto text = [&](int column) {
+          const unsigned char* value = sqlite3_column_text(read_blob_, column);
+          return value == nullptr ? std::string()
+                                  : std::string(reinterpret_cast<const char*>(value),
+                                                static_cast<size_t>(sqlite3_column_bytes(read_blob_, column)));
+        };
+        recorded_kind = text(0);
+        const void* data = sqlite3_column_blob(read_blob_, 1);
+        const auto size = static_cast<size_t>(sqlite3_column_bytes(read_blob_, 1));
         if (data != nullptr) blob.assign(static_cast<const char*>(data), size);
-        if (const unsigned char* text = sqlite3_column_text(read_blob_, 1)) {
-          recorded_digest.assign(reinterpret_cast<const char*>(text),
-                                 static_cast<size_t>(sqlite3_column_bytes(read_blob_, 1)));
-        }
+        recorded_digest = text(2);
       }
     }
-    if (!found) {
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
       *error = SqlError(path_, fmt::format("cannot read baseline '{}' entry '{}'", info_.name, key), db_);
     }
     if (read_blob_ != nullptr) {
       sqlite3_reset(read_blob_);
       sqlite3_clear_bindings(read_blob_);
     }
-    if (!found) return std::nullopt;
+    if (step != SQLITE_ROW) return std::nullopt;  // no such entry, or the error above
+  }
+  const std::optional<EntryKind> stored_kind = ParseEntryKind(recorded_kind);
+  if (!stored_kind) {
+    *error = fmt::format("{}: baseline '{}' entry '{}' has unknown kind '{}' (damaged store?)", path_, info_.name, key,
+                         recorded_kind);
+    return std::nullopt;
+  }
+  if (*stored_kind != kind) {
+    *error = fmt::format("{}: baseline '{}' entry '{}' is {}, not {}", path_, info_.name, key,
+                         EntryKindName(*stored_kind), EntryKindName(kind));
+    return std::nullopt;
   }
   if ("sha256:" + common::Sha256Hex(blob) != recorded_digest) {
     *error = fmt::format("{}: baseline '{}' entry '{}' does not match its digest (damaged or altered store); "
@@ -553,9 +558,16 @@ std::optional<CategoricalSketch> BaselineReader::FindCategorical(std::string_vie
 
 std::vector<std::string> BaselineReader::Keys(std::string_view prefix) const {
   std::vector<std::string> keys;
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), prefix,
-                             [](const BaselineEntry& e, std::string_view k) { return e.key < k; });
-  for (; it != entries_.end() && std::string_view(it->key).starts_with(prefix); ++it) keys.push_back(it->key);
+  std::lock_guard<std::mutex> lock(mutex_);
+  // The (baseline_id, key) index answers this without reading the rows.
+  Statement q(db_, "SELECT key FROM drift_baseline_entries WHERE baseline_id = ?1 AND key >= ?2 ORDER BY key");
+  if (!q.ok()) return keys;
+  q.Bind(1, baseline_id_).Bind(2, prefix);
+  while (q.Step() == SQLITE_ROW) {
+    std::string key = q.Text(0);
+    if (!std::string_view(key).starts_with(prefix)) break;
+    keys.push_back(std::move(key));
+  }
   return keys;
 }
 

@@ -60,8 +60,7 @@ struct BaselineEntry {
   std::string key;
   EntryKind kind = EntryKind::kNumeric;
   std::int64_t count = 0;   // values summarised (numeric: all, finite or not; categorical: cells)
-  // Read by BaselineReader::ReadEntryDetails only: they sit after the blob
-  // in the row, so reading them reads the blob.
+  // They sit after the blob in the row, so reading them reads the blob.
   std::string digest;       // "sha256:<hex>" of the blob
   std::int64_t bytes = 0;   // blob size
 };
@@ -131,11 +130,12 @@ class BaselineReader {
   std::optional<CategoricalSketch> FindCategorical(std::string_view key, std::string* error) const;
   // The keys starting with `prefix`, sorted.
   std::vector<std::string> Keys(std::string_view prefix) const;
-  // Every entry (without blobs), sorted by key; their digests and sizes once
-  // ReadEntryDetails has read them.
+  // Every entry (without blobs), sorted by key, once ReadEntryDetails has
+  // read them; empty before.
   const std::vector<BaselineEntry>& entries() const { return entries_; }
-  // Reads every entry's digest and size, which reads every blob (Open reads
-  // only the keys, kinds and counts: a fleet's baseline has 100,000 blobs).
+  // Reads every entry with its digest and size, which reads every blob.
+  // Open reads no entry: Find and Keys look entries up as they are asked
+  // for, since a fleet's baseline has a million rows larger than a page.
   bool ReadEntryDetails(std::string* error);
 
  private:

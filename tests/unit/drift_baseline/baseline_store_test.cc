@@ -243,22 +243,25 @@ TEST(BaselineStoreTest, DigestsAndSizesAreReadWithTheBlobsOrOnRequest) {
   std::string error;
   std::unique_ptr<BaselineReader> reader = BaselineReader::Open(store, "june", &error);
   ASSERT_TRUE(reader) << error;
-  const auto numeric = std::find_if(reader->entries().begin(), reader->entries().end(),
-                                    [](const BaselineEntry& e) { return e.kind == EntryKind::kNumeric; });
-  ASSERT_NE(numeric, reader->entries().end());
-  const size_t position = static_cast<size_t>(numeric - reader->entries().begin());
-  EXPECT_EQ(numeric->digest, "");  // Open reads no blob
+  EXPECT_TRUE(reader->entries().empty());  // Open reads no entry
+  const std::string key = "stream/d-1/temp";
   std::string digest;
-  std::optional<DistributionSketch> sketch = reader->Find(numeric->key, &error, &digest);
+  std::optional<DistributionSketch> sketch = reader->Find(key, &error, &digest);
   ASSERT_TRUE(sketch) << error;
   EXPECT_EQ(digest, "sha256:" + common::Sha256Hex(sketch->Serialize()));
   ASSERT_TRUE(reader->ReadEntryDetails(&error)) << error;
+  EXPECT_EQ(reader->entries().size(), 4u);
   for (const BaselineEntry& entry : reader->entries()) {
     EXPECT_TRUE(entry.digest.starts_with("sha256:")) << entry.key;
     EXPECT_GT(entry.bytes, 0) << entry.key;
+    EXPECT_GT(entry.count, 0) << entry.key;
   }
-  EXPECT_EQ(reader->entries()[position].digest, digest);
-  EXPECT_EQ(reader->entries()[position].bytes, static_cast<int64_t>(sketch->Serialize().size()));
+  const auto numeric = std::find_if(reader->entries().begin(), reader->entries().end(),
+                                    [&](const BaselineEntry& e) { return e.key == key; });
+  ASSERT_NE(numeric, reader->entries().end());
+  EXPECT_EQ(numeric->kind, EntryKind::kNumeric);
+  EXPECT_EQ(numeric->digest, digest);
+  EXPECT_EQ(numeric->bytes, static_cast<int64_t>(sketch->Serialize().size()));
 }
 
 TEST(BaselineStoreTest, CorruptEntriesAreErrors) {
@@ -288,6 +291,22 @@ TEST(BaselineStoreTest, CorruptEntriesAreErrors) {
                            "up to the total at byte 96 of " + std::to_string(blob.size()));
   error.clear();
   EXPECT_TRUE(reader->Find("cohort/site=a/temp", &error)) << error;
+  // An unknown kind: the entry cannot be read, listing the entries fails.
+  Exec(store, "UPDATE drift_baseline_entries SET kind = 'ordinal' WHERE key = 'cohort/site=a/temp'");
+  reader = BaselineReader::Open(store, "june", &error);
+  ASSERT_TRUE(reader) << error;
+  EXPECT_FALSE(reader->Find("cohort/site=a/temp", &error));
+  const std::string unknown = store + ": baseline 'june' entry 'cohort/site=a/temp' has unknown kind 'ordinal' "
+                                      "(damaged store?)";
+  EXPECT_EQ(error, unknown);
+  error.clear();
+  EXPECT_FALSE(reader->ReadEntryDetails(&error));
+  EXPECT_EQ(error, unknown);
+  EXPECT_TRUE(reader->entries().empty());
+  // A key the baseline does not have is absent, not an error.
+  error.clear();
+  EXPECT_FALSE(reader->Find("stream/d-9/temp", &error));
+  EXPECT_EQ(error, "");
 }
 
 TEST(BaselineStoreTest, ReaderIsThreadSafe) {
