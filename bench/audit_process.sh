@@ -2,8 +2,9 @@
 # Times `stagegate audit` as a whole process on a simulated fleet with the
 # full shipped packs: DEVICES devices with their trust artefacts
 # (`stagegate simulate --trust`), ten sensors each at one sample a minute for
-# a day in the telemetry store (bench/audit_fleet_gen), the IEC 62443 zones,
-# two data flows, a model release, and a policy repository (git) made of
+# a day, with receive times, in the telemetry store (bench/audit_fleet_gen),
+# the IEC 62443 zones, two data flows, a model release, and a policy
+# repository (git) made of
 # rules/*, the framework catalogs, the fleet's trust documents and a
 # ten-sensor data contract (bench/data/audit). The fleet is built once into
 # CACHE and reused. Prints each run's wall time, peak memory and phase times

@@ -69,8 +69,17 @@ check simulate 0 "$binary" simulate --out "$work/sim" --seed 3 --devices 4 --day
 for delay in 0.01 0.03 0.06 0.1 0.15 0.25 0.4; do
   timeout -s KILL "$delay" "$binary" ingest --store "$work/killed.db" "$work/sim/telemetry.csv" >/dev/null 2>&1
   if [ -f "$work/killed.db" ]; then
-    stored=$(sqlite3 "$work/killed.db" "SELECT coalesce(sum(samples), 0) FROM blocks" 2>/dev/null || echo 0)
-    totals=$(sqlite3 "$work/killed.db" "SELECT coalesce(sum(samples), 0) FROM streams" 2>/dev/null || echo 0)
+    # Both sums from one snapshot, waiting out a lock instead of reading a
+    # failed query as 0 samples; a store killed before its tables exist holds 0.
+    if counts=$(sqlite3 -cmd ".timeout 10000" "$work/killed.db" \
+      "SELECT (SELECT coalesce(sum(samples), 0) FROM blocks) || ' ' || (SELECT coalesce(sum(samples), 0) FROM streams)" \
+      2>"$work/killed.err"); then
+      read -r stored totals <<<"$counts"
+    elif grep -q "no such table" "$work/killed.err"; then
+      stored=0 totals=0
+    else
+      stored="?" totals="?"; cat "$work/killed.err"
+    fi
     if { [ "$stored" = 0 ] || [ "$stored" = 172800 ]; } && [ "$stored" = "$totals" ]; then passed=$((passed + 1)); else
       failed=$((failed + 1)); echo "FAIL killed ingest after ${delay}s left $stored samples in blocks, $totals in totals"
     fi
