@@ -569,6 +569,37 @@ bool AnyKnown(std::span<const int64_t> column) {
   return false;
 }
 
+// Codes `values` (at least one) into `out`, as scaled decimals unless XOR
+// coding is smaller; returns the coding used.
+ValueCoding EncodeValues(std::span<const double> values, std::string* out) {
+  int scale = 0;
+  if (!EncodeDecimal(values, out, &scale)) {
+    out->clear();
+    EncodeXor(values, out);
+    return ValueCoding::kXor;
+  }
+  if (out->size() > 6 * values.size()) {
+    // Long decimals (many digits, wide deltas): XOR coding may be smaller.
+    std::string alternative;
+    EncodeXor(values, &alternative);
+    if (alternative.size() < out->size()) {
+      out->swap(alternative);
+      return ValueCoding::kXor;
+    }
+  }
+  return ValueCoding::kDecimal;
+}
+
+// Decodes `n` values from a value section followed by readable padding.
+bool DecodeValues(ValueCoding coding, const uint8_t* section, size_t size, size_t n, double* out) {
+  if (coding == ValueCoding::kDecimal) {
+    Reader values(section, size);
+    int scale = 0;
+    return DecodeDecimal(&values, n, out, &scale);
+  }
+  return DecodeXor(section, size, n, out);
+}
+
 bool ParseHeader(Reader* reader, BlockHeader* header) {
   uint8_t version = 0, sections = 0, coding = 0;
   uint64_t count = 0;
@@ -611,21 +642,7 @@ bool EncodeBlock(const BlockColumns& c, std::string* out, std::string* error) {
   std::string timestamps;
   EncodeTimestamps(c.timestamps_us, &timestamps);
   std::string values;
-  int scale = 0;
-  ValueCoding coding = ValueCoding::kDecimal;
-  if (!EncodeDecimal(c.values, &values, &scale)) {
-    values.clear();
-    coding = ValueCoding::kXor;
-    EncodeXor(c.values, &values);
-  } else if (values.size() > 6 * n) {
-    // Long decimals (many digits, wide deltas): XOR coding may be smaller.
-    std::string alternative;
-    EncodeXor(c.values, &alternative);
-    if (alternative.size() < values.size()) {
-      values.swap(alternative);
-      coding = ValueCoding::kXor;
-    }
-  }
+  const ValueCoding coding = EncodeValues(c.values, &values);
 
   out->clear();
   out->push_back(static_cast<char>(kFormatVersion));
@@ -700,12 +717,8 @@ bool DecodeBlock(std::string_view blob, Series* out, std::string* error) {
     return fail("timestamps");
   }
   if (!reader.Varint(&size) || !reader.Take(size, &section)) return fail("values");
-  if (header.value_coding == ValueCoding::kDecimal) {
-    Reader values(section, size);
-    int scale = 0;
-    if (!DecodeDecimal(&values, n, out->values.data() + base, &scale)) return fail("decimal values");
-  } else if (!DecodeXor(section, size, n, out->values.data() + base)) {
-    return fail("XOR values");
+  if (!DecodeValues(header.value_coding, section, size, n, out->values.data() + base)) {
+    return fail(header.value_coding == ValueCoding::kDecimal ? "decimal values" : "XOR values");
   }
   if (header.has_flags) {
     if (!DecodeSparse(&reader, n, out->flags.data() + base)) return fail("flags");
@@ -731,6 +744,28 @@ bool DecodeBlock(std::string_view blob, Series* out, std::string* error) {
   for (size_t i = base + 1; i < base + n; ++i) {
     if (out->timestamps_us[i] <= out->timestamps_us[i - 1]) return fail("timestamps out of order");
   }
+  return true;
+}
+
+void AppendValueColumn(std::span<const double> values, std::string* out) {
+  if (values.empty()) return;
+  std::string section;
+  const ValueCoding coding = EncodeValues(values, &section);
+  out->push_back(static_cast<char>(coding));
+  out->append(section);
+}
+
+bool DecodeValueColumn(std::string_view column, size_t count, double* out) {
+  if (count == 0) return column.empty();
+  if (column.empty() || count > kMaxBlockSamples * 16) return false;
+  const auto coding = static_cast<uint8_t>(column[0]);
+  if (coding > 1) return false;
+  // The decoders load 8 bytes at a time: give them the padding a block has.
+  std::string padded(column.substr(1));
+  const size_t size = padded.size();
+  padded.append(kPadding, '\0');
+  const auto* section = reinterpret_cast<const uint8_t*>(padded.data());
+  if (!DecodeValues(static_cast<ValueCoding>(coding), section, size, count, out)) return false;
   return true;
 }
 

@@ -62,4 +62,13 @@ bool ReadBlockHeader(std::string_view blob, BlockHeader* header, std::string* er
 // previous size.
 bool DecodeBlock(std::string_view blob, Series* out, std::string* error);
 
+// A column of doubles alone, coded as a block's value section is (scaled
+// decimals or XOR, whichever is smaller), after one byte naming the coding.
+// Drift baselines keep their samples this way. `values` may be empty (then
+// nothing is appended); every double round-trips bit for bit.
+void AppendValueColumn(std::span<const double> values, std::string* out);
+// Decodes exactly `count` values from `column` (all of it, as appended); a
+// damaged column is false (never a crash or a read past its end).
+bool DecodeValueColumn(std::string_view column, size_t count, double* out);
+
 }  // namespace stagegate::contracts

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/common/digest.h"
+#include "evaluators/contracts/block_codec.h"
 
 namespace stagegate::drift {
 namespace {
@@ -61,6 +62,10 @@ class Writer {
   void U64(std::uint64_t v) { Bytes(v, 8); }
   void I32(std::int32_t v) { U32(static_cast<std::uint32_t>(v)); }
   void F64(double v) { U64(std::bit_cast<std::uint64_t>(v)); }
+  void Varint(std::uint64_t v) {
+    for (; v >= 0x80; v >>= 7) out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    out_.push_back(static_cast<char>(v));
+  }
   void Raw(std::string_view s) { out_.append(s); }
   void Reserve(size_t n) { out_.reserve(n); }
   std::string Take() { return std::move(out_); }
@@ -92,6 +97,16 @@ class Reader {
   std::uint64_t U64() { return Bytes(8); }
   std::int32_t I32() { return static_cast<std::int32_t>(U32()); }
   double F64() { return std::bit_cast<double>(U64()); }
+  std::uint64_t Varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64 && ok(); shift += 7) {
+      const std::uint8_t byte = U8();
+      v |= std::uint64_t{byte & 0x7fu} << shift;
+      if ((byte & 0x80) == 0) return ok() ? v : 0;
+    }
+    Fail("bad varint");
+    return 0;
+  }
   std::string_view Raw(size_t n) {
     if (!ok()) return {};
     if (remaining() < n) {
@@ -133,14 +148,16 @@ void WriteHeader(Writer& w, std::uint8_t kind) {
   w.U8(0);
 }
 
-bool ReadHeader(Reader& r, std::uint8_t kind) {
+// Reads the header; `version` receives the blob's format version.
+bool ReadHeader(Reader& r, std::uint8_t kind, std::uint16_t* version) {
   if (r.Raw(4) != std::string_view(kMagic, 4)) {
     r.Fail("not a Stagegate sketch (no 'SGSK' magic)");
     return false;
   }
-  const std::uint16_t version = r.U16();
-  if (r.ok() && version != kSketchFormatVersion) {
-    r.Fail(fmt::format("format version {} (this build reads {})", version, kSketchFormatVersion));
+  *version = r.U16();
+  if (r.ok() && (*version < kOldestSketchFormatVersion || *version > kSketchFormatVersion)) {
+    r.Fail(fmt::format("format version {} (this build reads {} to {})", *version, kOldestSketchFormatVersion,
+                       kSketchFormatVersion));
     return false;
   }
   const std::uint8_t got = r.U8();
@@ -152,13 +169,27 @@ bool ReadHeader(Reader& r, std::uint8_t kind) {
   return r.ok();
 }
 
+// Format 2: varint P, then the first index zigzag coded and each later one
+// as its (positive) gap from the one before, each followed by its count.
 void WriteBuckets(Writer& w, const std::map<std::int32_t, std::int64_t>& buckets) {
-  w.U32(static_cast<std::uint32_t>(buckets.size()));
+  w.Varint(buckets.size());
+  bool first = true;
+  std::int32_t previous = 0;
   for (const auto& [index, count] : buckets) {
-    w.I32(index);
-    w.U64(static_cast<std::uint64_t>(count));
+    if (first) {
+      w.Varint((static_cast<std::uint64_t>(index) << 1) ^ static_cast<std::uint64_t>(std::int64_t{index} >> 63));
+    } else {
+      w.Varint(static_cast<std::uint64_t>(std::int64_t{index} - previous));
+    }
+    w.Varint(static_cast<std::uint64_t>(count));
+    first = false;
+    previous = index;
   }
 }
+
+// How a format-2 blob keeps its sample.
+constexpr std::uint8_t kSampleWithPriorities = 0;  // varint M, then M × (u64 priority, f64 value)
+constexpr std::uint8_t kSampleComplete = 1;        // every finite value, ascending, as a value column
 
 std::string Sha256Digest(std::string_view blob) { return "sha256:" + common::Sha256Hex(blob); }
 
@@ -326,6 +357,14 @@ bool DistributionSketch::Merge(const DistributionSketch& other, std::string* err
         options_.sentinels.size(), other.options_.sentinels.size());
     return false;
   }
+  if ((!priorities_known_ || !other.priorities_known_) &&
+      sample_.size() + other.sample_.size() > static_cast<size_t>(options_.sample_size)) {
+    *error = fmt::format(
+        "cannot merge sketches read without their sample priorities: together they hold {} sample values, more "
+        "than the sample size {}; build the merged sketch from the data instead",
+        sample_.size() + other.sample_.size(), options_.sample_size);
+    return false;
+  }
   const auto na = static_cast<double>(counts_.finite);
   const auto nb = static_cast<double>(other.counts_.finite);
   if (other.counts_.finite > 0) {
@@ -354,6 +393,7 @@ bool DistributionSketch::Merge(const DistributionSketch& other, std::string* err
     }
   }
   sample_.insert(sample_.end(), other.sample_.begin(), other.sample_.end());
+  priorities_known_ = priorities_known_ && other.priorities_known_;
   CompactSample();
   return true;
 }
@@ -431,7 +471,7 @@ std::string DistributionSketch::Serialize() const { return SerializeWith(Sample(
 std::string DistributionSketch::SerializeWith(const std::vector<SampleItem>& items) const {
   Writer w;
   w.Reserve(200 + 8 * options_.sentinels.size() + 12 * (positive_.counts.size() + negative_.counts.size()) +
-            16 * items.size());
+            (counts_.finite <= options_.sample_size ? 4 : 16) * items.size());
   WriteHeader(w, kKindNumeric);
   w.F64(kSketchRelativeAccuracy);
   w.F64(kSketchMinIndexable);
@@ -450,10 +490,24 @@ std::string DistributionSketch::SerializeWith(const std::vector<SampleItem>& ite
   w.U64(static_cast<std::uint64_t>(zero_count_));
   WriteBuckets(w, PositiveBuckets());
   WriteBuckets(w, NegativeBuckets());
-  w.U32(static_cast<std::uint32_t>(items.size()));
-  for (const SampleItem& item : items) {
-    w.U64(item.priority);
-    w.F64(item.value);
+  if (counts_.finite <= options_.sample_size) {
+    // The priorities only decide which values a merge past K keeps.
+    std::vector<double> values;
+    values.reserve(items.size());
+    for (const SampleItem& item : items) values.push_back(item.value);
+    std::sort(values.begin(), values.end());
+    std::string column;
+    contracts::AppendValueColumn(values, &column);
+    w.U8(kSampleComplete);
+    w.Varint(column.size());
+    w.Raw(column);
+  } else {
+    w.U8(kSampleWithPriorities);
+    w.Varint(items.size());
+    for (const SampleItem& item : items) {
+      w.U64(item.priority);
+      w.F64(item.value);
+    }
   }
   return w.Take();
 }
@@ -464,18 +518,34 @@ namespace {
 
 // Reads one side's buckets into `out` (validated: ascending indices in range,
 // positive counts); returns their total.
-std::int64_t ReadBuckets(Reader& r, std::string_view side, std::map<std::int32_t, std::int64_t>* out) {
-  const std::uint32_t n = r.U32();
+std::int64_t ReadBuckets(Reader& r, std::uint16_t version, std::string_view side,
+                         std::map<std::int32_t, std::int64_t>* out) {
+  const std::uint64_t n = version == 1 ? r.U32() : r.Varint();
   if (!r.ok()) return 0;
-  if (n > r.remaining() / 12) {
+  if (n > r.remaining() / (version == 1 ? 12 : 2)) {
     r.Fail(fmt::format("{} {} buckets do not fit in the blob", n, side));
     return 0;
   }
   std::int64_t total = 0;
   std::int64_t previous = std::numeric_limits<std::int64_t>::min();
-  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
-    const std::int32_t index = r.I32();
-    const std::int64_t count = r.Count("bucket count");
+  for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+    std::int64_t index = 0;
+    std::int64_t count = 0;
+    if (version == 1) {
+      index = r.I32();
+      count = r.Count("bucket count");
+    } else {
+      const std::uint64_t coded = r.Varint();
+      if (i == 0) {
+        index = static_cast<std::int64_t>(coded >> 1) ^ -static_cast<std::int64_t>(coded & 1);
+      } else {
+        index = coded > std::uint64_t{2 * kMaxBucketIndex} ? kMaxBucketIndex + 1
+                                                          : previous + static_cast<std::int64_t>(coded);
+      }
+      const std::uint64_t raw_count = r.Varint();
+      if (raw_count > kMaxCount) r.Fail(fmt::format("bucket count {} is out of range", raw_count));
+      count = static_cast<std::int64_t>(raw_count);
+    }
     if (!r.ok()) break;
     if (index < -kMaxBucketIndex || index > kMaxBucketIndex) {
       r.Fail(fmt::format("{} bucket index {} is out of range", side, index));
@@ -484,7 +554,7 @@ std::int64_t ReadBuckets(Reader& r, std::string_view side, std::map<std::int32_t
     } else if (count == 0) {
       r.Fail(fmt::format("{} bucket {} has count 0", side, index));
     } else {
-      out->emplace(index, count);
+      out->emplace(static_cast<std::int32_t>(index), count);
       previous = index;
       total += count;
       if (total > static_cast<std::int64_t>(kMaxCount)) r.Fail("bucket counts overflow");
@@ -495,13 +565,78 @@ std::int64_t ReadBuckets(Reader& r, std::string_view side, std::map<std::int32_t
 
 }  // namespace
 
+namespace {
+
+using SampleItem = DistributionSketch::SampleItem;
+
+// Reads a sample kept without priorities (format 2): `expected` values,
+// ascending, finite and within [min, max]; their priorities are left 0.
+void ReadCompleteSample(Reader& r, std::int64_t expected, bool complete, double min, double max,
+                        std::vector<SampleItem>* sample) {
+  if (!complete) {
+    r.Fail("a sample without priorities, but the sketch has more finite values than K");
+    return;
+  }
+  const std::uint64_t length = r.Varint();
+  const std::string_view column = r.Raw(static_cast<size_t>(length));
+  // The densest coding packs 128 values into a byte.
+  if (r.ok() && static_cast<std::uint64_t>(expected) > 128 * column.size() + 1) {
+    r.Fail(fmt::format("{} sample values cannot fit in {} bytes", expected, column.size()));
+  }
+  if (!r.ok()) return;
+  std::vector<double> values(static_cast<size_t>(expected));
+  if (!contracts::DecodeValueColumn(column, values.size(), values.data())) {
+    r.Fail("the sample's values cannot be decoded");
+    return;
+  }
+  sample->reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double value = values[i];
+    if (!std::isfinite(value) || value < min || value > max) {
+      r.Fail("a sample value is not finite or outside [min, max]");
+      return;
+    }
+    if (i > 0 && value < values[i - 1]) {
+      r.Fail("the sample is not in ascending order");
+      return;
+    }
+    sample->push_back({0, value});
+  }
+}
+
+// Reads a sample with its priorities (format 1, or format 2 past K).
+void ReadPrioritisedSample(Reader& r, std::uint16_t version, std::int64_t expected, double min, double max,
+                           std::vector<SampleItem>* sample) {
+  const std::uint64_t m = version == 1 ? r.U32() : r.Varint();
+  if (r.ok() && m != static_cast<std::uint64_t>(expected)) {
+    r.Fail(fmt::format("{} sample values where min(finite count, K) = {} were expected", m, expected));
+  }
+  if (r.ok() && m > r.remaining() / 16) r.Fail("the sample does not fit in the blob");
+  if (!r.ok()) return;
+  sample->reserve(m);
+  for (std::uint64_t i = 0; i < m && r.ok(); ++i) {
+    SampleItem item;
+    item.priority = r.U64();
+    item.value = r.F64();
+    if (!std::isfinite(item.value) || item.value < min || item.value > max) {
+      r.Fail("a sample value is not finite or outside [min, max]");
+    } else if (!sample->empty() && ItemLess(item, sample->back())) {
+      r.Fail("the sample is not in ascending priority order");
+    }
+    sample->push_back(item);
+  }
+}
+
+}  // namespace
+
 std::optional<DistributionSketch> DistributionSketch::Deserialize(std::string_view blob, std::string* error) {
   Reader r(blob);
   auto fail = [&]() -> std::optional<DistributionSketch> {
     *error = r.error();
     return std::nullopt;
   };
-  if (!ReadHeader(r, kKindNumeric)) return fail();
+  std::uint16_t version = 0;
+  if (!ReadHeader(r, kKindNumeric, &version)) return fail();
   const double alpha = r.F64();
   const double min_indexable = r.F64();
   if (r.ok() && (alpha != kSketchRelativeAccuracy || min_indexable != kSketchMinIndexable)) {
@@ -547,30 +682,22 @@ std::optional<DistributionSketch> DistributionSketch::Deserialize(std::string_vi
   }
   sketch.zero_count_ = r.Count("zero count");
   std::map<std::int32_t, std::int64_t> positive, negative;
-  const std::int64_t in_buckets = sketch.zero_count_ + ReadBuckets(r, "positive", &positive) +
-                                  ReadBuckets(r, "negative", &negative);
+  const std::int64_t in_buckets = sketch.zero_count_ + ReadBuckets(r, version, "positive", &positive) +
+                                  ReadBuckets(r, version, "negative", &negative);
   if (r.ok() && in_buckets != c.finite) r.Fail("the histogram does not hold the finite count");
   for (const auto& [index, count] : positive) sketch.positive_.Add(index, count);
   for (const auto& [index, count] : negative) sketch.negative_.Add(index, count);
 
-  const std::uint32_t m = r.U32();
   const std::int64_t expected = std::min(c.finite, options.sample_size);
-  if (r.ok() && m != expected) {
-    r.Fail(fmt::format("{} sample values where min(finite count, K) = {} were expected", m, expected));
+  const std::uint8_t form = version == 1 ? kSampleWithPriorities : r.U8();
+  if (r.ok() && form != kSampleWithPriorities && form != kSampleComplete) {
+    r.Fail(fmt::format("unknown sample form {}", form));
   }
-  if (r.ok() && m > r.remaining() / 16) r.Fail("the sample does not fit in the blob");
-  if (!r.ok()) return fail();
-  sketch.sample_.reserve(m);
-  for (std::uint32_t i = 0; i < m && r.ok(); ++i) {
-    SampleItem item;
-    item.priority = r.U64();
-    item.value = r.F64();
-    if (!std::isfinite(item.value) || item.value < sketch.min_ || item.value > sketch.max_) {
-      r.Fail("a sample value is not finite or outside [min, max]");
-    } else if (!sketch.sample_.empty() && ItemLess(item, sketch.sample_.back())) {
-      r.Fail("the sample is not in ascending priority order");
-    }
-    sketch.sample_.push_back(item);
+  if (r.ok() && form == kSampleComplete) {
+    ReadCompleteSample(r, expected, c.finite <= options.sample_size, sketch.min_, sketch.max_, &sketch.sample_);
+    sketch.priorities_known_ = false;
+  } else if (r.ok()) {
+    ReadPrioritisedSample(r, version, expected, sketch.min_, sketch.max_, &sketch.sample_);
   }
   if (r.ok() && r.remaining() != 0) r.Fail(fmt::format("{} bytes after the end", r.remaining()));
   if (!r.ok()) return fail();
@@ -589,9 +716,11 @@ bool operator==(const DistributionSketch& a, const DistributionSketch& b) {
     return std::equal(x.begin(), x.end(), y.begin(), y.end(),
                       [](const auto& p, const auto& q) { return p.priority == q.priority && p.value == q.value; });
   };
+  const bool complete = a.counts_.finite <= a.options_.sample_size;
   return a.options_ == b.options_ && same_counts(a.counts_, b.counts_) && a.mean_ == b.mean_ && a.m2_ == b.m2_ &&
          a.min_ == b.min_ && a.max_ == b.max_ && a.zero_count_ == b.zero_count_ && a.positive_.Equals(b.positive_) &&
-         a.negative_.Equals(b.negative_) && same_items(a.Sample(), b.Sample());
+         a.negative_.Equals(b.negative_) &&
+         (complete ? a.SortedSampleValues() == b.SortedSampleValues() : same_items(a.Sample(), b.Sample()));
 }
 
 // ---- CategoricalSketch ---------------------------------------------------------
@@ -649,7 +778,8 @@ std::string CategoricalSketch::Digest() const { return Sha256Digest(Serialize())
 std::optional<CategoricalSketch> CategoricalSketch::Deserialize(std::string_view blob, std::string* error) {
   Reader r(blob);
   CategoricalSketch sketch;
-  if (ReadHeader(r, kKindCategorical)) {
+  std::uint16_t version = 0;  // formats 1 and 2 lay categorical sketches out alike
+  if (ReadHeader(r, kKindCategorical, &version)) {
     sketch.total_ = r.Count("total");
     sketch.missing_ = r.Count("missing count");
     const std::uint32_t n = r.U32();

@@ -19,6 +19,12 @@
 //     would have had: deterministic, and independent of the order of Add and
 //     Merge calls, provided position keys are distinct across what is merged
 //     (a stream's values use StreamPositionKey(stream hash, timestamp)).
+//     A complete sample (every finite value, at most K of them) is written
+//     without its priorities, values ascending and coded as the telemetry
+//     store codes values: a day of one stream at one-minute resolution then
+//     takes a few bytes per value instead of 16. A sketch read back from such
+//     a blob has no priorities (priorities_known() is false): it is exact for
+//     every statistic, and merges only while the union keeps at most K values.
 //
 // KS accuracy with a sampled reference: the sample's empirical CDF is within
 // eps = sqrt(ln(2 / 0.05) / (2 K)) of the population's everywhere with 95%
@@ -55,8 +61,10 @@ inline constexpr std::int64_t kMaxSketchSampleSize = 1 << 24;
 inline constexpr std::size_t kMaxSketchSentinels = 64;
 // Most categories a categorical sketch keeps; one more is an error.
 inline constexpr std::size_t kMaxSketchCategories = 10'000;
-// Version of the serialised layout this build writes and reads.
-inline constexpr std::uint16_t kSketchFormatVersion = 1;
+// Version of the serialised layout this build writes; it also reads
+// kOldestSketchFormatVersion and later.
+inline constexpr std::uint16_t kSketchFormatVersion = 2;
+inline constexpr std::uint16_t kOldestSketchFormatVersion = 1;
 
 // Returns the DKW bound on the CDF error of a K-value uniform sample at
 // confidence 1 - alpha: sqrt(ln(2 / alpha) / (2 K)).
@@ -96,7 +104,8 @@ class DistributionSketch {
                  std::span<const double> values);
 
   // Adds `other` into this sketch. False with `error` when the two were built
-  // with different options (K, seed, sentinels).
+  // with different options (K, seed, sentinels), or when either was read
+  // without priorities and their samples together exceed K.
   bool Merge(const DistributionSketch& other, std::string* error);
 
   const SketchOptions& options() const { return options_; }
@@ -114,7 +123,8 @@ class DistributionSketch {
   double Quantile(double q) const;
 
   // The sample: (priority, value) ascending, at most K, all of them when
-  // counts().finite <= K.
+  // counts().finite <= K. Without priorities (see priorities_known()) every
+  // priority is 0 and the sample is in value order.
   struct SampleItem {
     std::uint64_t priority = 0;
     double value = 0.0;
@@ -127,6 +137,10 @@ class DistributionSketch {
   std::map<std::int32_t, std::int64_t> PositiveBuckets() const;
   std::map<std::int32_t, std::int64_t> NegativeBuckets() const;
   std::int64_t zero_count() const { return zero_count_; }
+  // False for a sketch read from a blob that kept its complete sample without
+  // priorities. Add must not grow such a sketch's sample beyond K (nothing
+  // does: read sketches are references for the drift tests).
+  bool priorities_known() const { return priorities_known_; }
 
   // Returns the reference the drift tests read: sorted sample values,
   // population_size = finite count, counts, digest "sha256:<hex>" of
@@ -145,6 +159,8 @@ class DistributionSketch {
   // it is not a valid sketch of this format version.
   static std::optional<DistributionSketch> Deserialize(std::string_view blob, std::string* error);
 
+  // Equal summaries: complete samples compare by their values, since a
+  // serialised complete sample keeps no priorities.
   friend bool operator==(const DistributionSketch& a, const DistributionSketch& b);
 
  private:
@@ -174,6 +190,7 @@ class DistributionSketch {
   // then the K smallest are selected (nth_element), so adding costs O(1)
   // amortised. Readers sort a copy and keep its first K.
   std::vector<SampleItem> sample_;
+  bool priorities_known_ = true;
   SampleItem threshold_;
   bool has_threshold_ = false;
   // Keeps the K smallest candidates (unordered) and sets the threshold.

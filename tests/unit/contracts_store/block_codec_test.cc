@@ -1,5 +1,6 @@
 #include "evaluators/contracts/block_codec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -241,6 +242,42 @@ TEST(BlockCodec, DecodeAppendsAndAlignsReceiveTimes) {
   EXPECT_EQ(series.timestamps_us, (std::vector<int64_t>{3, 4, 1, 2, 3, 4}));
   EXPECT_EQ(series.received_us, (std::vector<int64_t>{kReceiveTimeUnknown, kReceiveTimeUnknown, 11, 12,
                                                       kReceiveTimeUnknown, kReceiveTimeUnknown}));
+}
+
+TEST(BlockCodec, ValueColumnsRoundTripBitForBitAndRejectDamage) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> decimals;
+  for (int i = 0; i < 1000; ++i) decimals.push_back(20.0 + (i % 37) * 0.25);
+  std::vector<double> irrational;
+  for (int i = 0; i < 300; ++i) irrational.push_back(std::sqrt(2.0 + i));
+  const std::vector<double> special = {-0.0, nan, 1e300, -std::numeric_limits<double>::infinity(), 5e-324};
+  for (const std::vector<double>* values : std::vector<const std::vector<double>*>{&decimals, &irrational, &special}) {
+    std::string column = "prefix";
+    AppendValueColumn(*values, &column);
+    const std::string_view appended = std::string_view(column).substr(6);
+    std::vector<double> back(values->size());
+    ASSERT_TRUE(DecodeValueColumn(appended, back.size(), back.data()));
+    EXPECT_EQ(std::memcmp(back.data(), values->data(), 8 * back.size()), 0);
+    // Every truncation and a wrong coding byte are false, never a crash.
+    for (size_t n = 0; n < appended.size(); ++n) {
+      std::vector<double> out(values->size());
+      EXPECT_FALSE(DecodeValueColumn(appended.substr(0, n), out.size(), out.data())) << n;
+    }
+    std::string wrong(appended);
+    wrong[0] = 7;
+    EXPECT_FALSE(DecodeValueColumn(wrong, back.size(), back.data()));
+  }
+  // Sorted readings of two decimals take under a byte each.
+  std::vector<double> ascending = decimals;
+  std::sort(ascending.begin(), ascending.end());
+  std::string sorted;
+  AppendValueColumn(ascending, &sorted);
+  EXPECT_LT(sorted.size(), decimals.size());
+  std::string empty;
+  AppendValueColumn({}, &empty);
+  EXPECT_TRUE(empty.empty());
+  EXPECT_TRUE(DecodeValueColumn("", 0, nullptr));
+  EXPECT_FALSE(DecodeValueColumn("x", 0, nullptr));
 }
 
 }  // namespace
