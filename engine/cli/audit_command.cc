@@ -1,5 +1,6 @@
 #include "engine/cli/audit_command.h"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -96,6 +97,27 @@ void PrintAuditSummary(const reports::AuditReport& report, const std::string& ou
   std::cerr << "report: " << out << "\n";
 }
 
+// A finished audit's state (see LeaveToProcessExit); atomic, so that the
+// compiler keeps the store that makes it reachable.
+std::atomic<void*> audit_state_left_to_exit = nullptr;
+
+// What an audit builds: at 100,000 devices, millions of subjects, facts and
+// outcomes in small allocations.
+struct AuditState {
+  run_pipeline::Run run;
+  reports::AuditReport report;
+  evidence_support::Recorder::Recorded recorded;
+};
+
+// Leaves a finished audit's state to the process's exit: freeing it object by
+// object took 18 s at 100,000 devices. The evidence log is closed first, so
+// that its file is complete on its own; the other stores are read-only. The
+// state stays reachable from a global, so leak checkers do not report it.
+void LeaveToProcessExit(std::unique_ptr<AuditState> state) {
+  state->run.recorder.reset();
+  audit_state_left_to_exit.store(state.release());
+}
+
 int RunAudit(const AuditArguments& args) {
   run_pipeline::Request request;
   request.command = "audit";
@@ -109,10 +131,11 @@ int RunAudit(const AuditArguments& args) {
   const std::filesystem::path out(args.out);
   if (!report_files::CreateReportFolder(args.out)) return 2;
 
-  run_pipeline::Run run;
+  auto state = std::make_unique<AuditState>();
+  run_pipeline::Run& run = state->run;
   if (const int code = run_pipeline::Execute(request, &run); code != 0) return code;
   const eval::RunResult& result = run.result;
-  reports::AuditReport report;
+  reports::AuditReport& report = state->report;
   report.result = &result;
   const auto coverage_started = std::chrono::steady_clock::now();
   report.coverage = eval::ComputeCoverage(*run.loaded, result);
@@ -129,7 +152,7 @@ int RunAudit(const AuditArguments& args) {
   }
 
   // Recorded first: the OSCAL results name the record's leaf in the log.
-  evidence_support::Recorder::Recorded recorded;
+  evidence_support::Recorder::Recorded& recorded = state->recorded;
   // The coverage, roll-ups and trend go into the record with the run, so that
   // `stagegate report` can render this folder again from the log alone.
   if (run.recorder && !run.recorder->Record(result, &recorded, nlohmann::json(reports::AuditPartsJson(report)))) {
@@ -186,7 +209,9 @@ int RunAudit(const AuditArguments& args) {
                              run.load_seconds, run.evaluation_seconds, coverage_seconds, panels_seconds,
                              evidence_seconds, SecondsSince(reports_started), files);
   }
-  return result.decision == eval::Decision::kDeny ? 1 : 0;
+  const int exit_code = result.decision == eval::Decision::kDeny ? 1 : 0;
+  LeaveToProcessExit(std::move(state));
+  return exit_code;
 }
 
 }  // namespace

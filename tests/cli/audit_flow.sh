@@ -40,6 +40,10 @@ lacks report_lists_no_pass "$work/report/report.json" '"outcome": "pass"'
 contains report_lists_failures "$work/report/report.json" '"outcome": "fail"'
 
 check verify 0 "$binary" evidence verify
+# The audit closes the log before it exits: its file alone holds the run.
+mkdir -p "$work/log-copy" && cp "$STAGEGATE_EVIDENCE" "$work/log-copy/evidence.db"
+check verify_file_alone 0 "$binary" evidence verify --evidence "$work/log-copy/evidence.db" --pubkey "$work/log/signing.pub"
+contains verify_file_alone_runs "$work/out" "evidence log intact: 1 runs"
 check show 0 "$binary" evidence show "$run_id"
 contains show_kind "$work/out" "audit"
 

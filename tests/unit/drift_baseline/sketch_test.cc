@@ -265,8 +265,8 @@ TEST(DistributionSketchTest, CorruptBlobsAreErrorsNotCrashes) {
   std::string newer = blob;
   newer[4] = 3;
   EXPECT_FALSE(DistributionSketch::Deserialize(newer, &error));
-  EXPECT_EQ(error,
-            "corrupt sketch blob: format version 3 (this build reads 1 to 2) at byte 6 of " + std::to_string(blob.size()));
+  EXPECT_EQ(error, "corrupt sketch blob: format version 3 (this build reads 1 to 2) at byte 6 of " +
+                       std::to_string(blob.size()));
   EXPECT_FALSE(DistributionSketch::Deserialize(blob + "x", &error));
   EXPECT_NE(error.find("1 bytes after the end"), std::string::npos) << error;
   // A categorical blob is not a numeric one.
