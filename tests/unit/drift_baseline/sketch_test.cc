@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <span>
@@ -232,30 +233,38 @@ TEST(DistributionSketchTest, LayoutStartsWithMagicAndVersion) {
   EXPECT_EQ(blob[6], 1);  // numeric
 }
 
+// Checks that every truncation of `blob` is an error, and returns how many
+// of its single-byte changes (each byte XOR each mask) are rejected; a change
+// either fails or still reads as a consistent sketch, and never crashes.
+int CountRejectedCorruptions(const std::string& blob, std::initializer_list<char> masks) {
+  std::string error;
+  for (size_t n = 0; n < blob.size(); ++n) {
+    error.clear();
+    EXPECT_FALSE(DistributionSketch::Deserialize(blob.substr(0, n), &error)) << n;
+    EXPECT_FALSE(error.empty()) << n;
+  }
+  int rejected = 0;
+  for (size_t i = 0; i < blob.size(); ++i) {
+    for (const char mask : masks) {
+      std::string changed = blob;
+      changed[i] = static_cast<char>(changed[i] ^ mask);
+      error.clear();
+      if (!DistributionSketch::Deserialize(changed, &error)) {
+        ++rejected;
+        EXPECT_NE(error.find("corrupt sketch blob"), std::string::npos) << error;
+      }
+    }
+  }
+  return rejected;
+}
+
 TEST(DistributionSketchTest, CorruptBlobsAreErrorsNotCrashes) {
   const TestSeries s = MakeSeries(300, 4);
   DistributionSketch sketch(Options(64));
   sketch.AddSeries(StreamHash("d/y"), s.ts, s.values);
   const std::string blob = sketch.Serialize();
   std::string error;
-  // Every truncation.
-  for (size_t n = 0; n < blob.size(); ++n) {
-    error.clear();
-    EXPECT_FALSE(DistributionSketch::Deserialize(blob.substr(0, n), &error)) << n;
-    EXPECT_FALSE(error.empty()) << n;
-  }
-  // Every single-byte change either fails or still reads as a consistent
-  // sketch (a changed sample priority can be valid); it never crashes.
-  int rejected = 0;
-  for (size_t i = 0; i < blob.size(); ++i) {
-    std::string changed = blob;
-    changed[i] = static_cast<char>(changed[i] ^ 0x5a);
-    error.clear();
-    if (!DistributionSketch::Deserialize(changed, &error)) {
-      ++rejected;
-      EXPECT_NE(error.find("corrupt sketch blob"), std::string::npos) << error;
-    }
-  }
+  const int rejected = CountRejectedCorruptions(blob, {'\x5a'});
   // The 64 prioritised sample items are most of the blob, and a changed
   // priority byte often keeps their order.
   EXPECT_GT(rejected, static_cast<int>(blob.size() / 4));
@@ -364,25 +373,7 @@ TEST(DistributionSketchTest, CorruptCompactSamplesAreErrorsNotCrashes) {
   DistributionSketch sketch(Options(4096));
   sketch.AddSeries(StreamHash("d/y"), s.ts, s.values);
   const std::string blob = sketch.Serialize();
-  std::string error;
-  for (size_t n = 0; n < blob.size(); ++n) {
-    error.clear();
-    EXPECT_FALSE(DistributionSketch::Deserialize(blob.substr(0, n), &error)) << n;
-    EXPECT_FALSE(error.empty()) << n;
-  }
-  int rejected = 0;
-  for (size_t i = 0; i < blob.size(); ++i) {
-    for (const char mask : {'\x5a', '\x01', '\x80'}) {
-      std::string changed = blob;
-      changed[i] = static_cast<char>(changed[i] ^ mask);
-      error.clear();
-      if (!DistributionSketch::Deserialize(changed, &error)) {
-        ++rejected;
-        EXPECT_NE(error.find("corrupt sketch blob"), std::string::npos) << error;
-      }
-    }
-  }
-  EXPECT_GT(rejected, static_cast<int>(blob.size()));
+  EXPECT_GT(CountRejectedCorruptions(blob, {'\x5a', '\x01', '\x80'}), static_cast<int>(blob.size()));
 }
 
 TEST(DistributionSketchTest, ReadsFormat1Blobs) {
