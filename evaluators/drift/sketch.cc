@@ -428,7 +428,8 @@ double DistributionSketch::Quantile(double q) const {
 
 std::vector<DistributionSketch::SampleItem> DistributionSketch::Sample() const {
   std::vector<SampleItem> items = sample_;
-  std::sort(items.begin(), items.end(), ItemLess);
+  // A sketch read from a blob holds its sample in order already.
+  if (!std::is_sorted(items.begin(), items.end(), ItemLess)) std::sort(items.begin(), items.end(), ItemLess);
   if (items.size() > static_cast<size_t>(options_.sample_size)) items.resize(static_cast<size_t>(options_.sample_size));
   return items;
 }
@@ -438,7 +439,7 @@ std::vector<double> DistributionSketch::SortedSampleValues() const {
   const std::vector<SampleItem> items = Sample();
   values.reserve(items.size());
   for (const SampleItem& item : items) values.push_back(item.value);
-  std::sort(values.begin(), values.end());
+  if (!std::is_sorted(values.begin(), values.end())) std::sort(values.begin(), values.end());
   return values;
 }
 
@@ -459,7 +460,8 @@ ReferenceDistribution DistributionSketch::ToReference(std::optional<std::string>
   values.reserve(items.size());
   for (const SampleItem& item : items) values.push_back(item.value);
   ReferenceDistribution reference;
-  reference.sorted_values = SortedValues(values);
+  // A complete sample read without priorities is in value order already.
+  reference.sorted_values = std::is_sorted(values.begin(), values.end()) ? std::move(values) : SortedValues(values);
   reference.population_size = counts_.finite;
   reference.counts = counts_;
   reference.digest = known_digest ? std::move(*known_digest) : Sha256Digest(SerializeWith(items));

@@ -280,12 +280,12 @@ class DriftState {
     DriftOptions options = options_;
     options.sentinels = ContractSentinels(stream);
     std::vector<double> finite;
-    SplitFinite(series.values, options.sentinels, &finite);
+    const ValueCounts counts = SplitFinite(series.values, options.sentinels, &finite);
     result.current_finite = static_cast<std::int64_t>(finite.size());
     result.enough_samples = result.current_finite >= settings_.min_samples;
     if (!result.enough_samples) return result;
-    result.drift = CompareNumeric(WithoutSentinels(sketch->ToReference(digest), options.sentinels),
-                                  series.values, options);
+    result.drift = CompareNumericSorted(WithoutSentinels(sketch->ToReference(digest), options.sentinels),
+                                        SortedValues(finite), counts, options);
     return result;
   }
 

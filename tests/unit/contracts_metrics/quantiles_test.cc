@@ -74,5 +74,34 @@ TEST(QuantilesTest, MatchesSortingOnRandomData) {
   }
 }
 
+// A day at one sample a minute or a second, and orders that are hard for
+// selection: ascending, descending, and coarse values with many ties.
+TEST(QuantilesTest, MatchesSortingOnLargeAndOrderedData) {
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal(20, 5);
+  std::uniform_int_distribution<int> coarse(0, 30);
+  for (const size_t n : {31u, 32u, 33u, 500u, 1440u, 1441u, 10'000u, 86'400u}) {
+    for (int order = 0; order < 4; ++order) {
+      std::vector<double> x(n);
+      for (double& v : x) v = order == 3 ? coarse(rng) : normal(rng);
+      if (order == 1) std::sort(x.begin(), x.end());
+      if (order == 2) std::sort(x.rbegin(), x.rend());
+      const std::vector<double> ps = {0.01, 0.5, 0.9, 0.95, 0.95, 0.99, 0.9999, 1.0};
+      std::vector<double> out(ps.size());
+      std::vector<double> work = x;
+      QuantilesInPlace(work, ps, out);
+      for (size_t q = 0; q < ps.size(); ++q) {
+        const double want = SortedQuantile(x, ps[q]);
+        EXPECT_NEAR(out[q], want, 1e-12 * std::max(1.0, std::abs(want))) << "p=" << ps[q] << " n=" << n << " order=" << order;
+      }
+      std::vector<double> single = x;
+      EXPECT_NEAR(QuantileInPlace(single, 0.99), SortedQuantile(x, 0.99), 1e-12 * 40) << "n=" << n;
+      std::sort(work.begin(), work.end());
+      std::sort(x.begin(), x.end());
+      EXPECT_EQ(work, x);  // reordered, never changed
+    }
+  }
+}
+
 }  // namespace
 }  // namespace stagegate::contracts
