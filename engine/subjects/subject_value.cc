@@ -1,8 +1,11 @@
 #include "engine/subjects/subject_value.h"
 
 #include <functional>
+#include <map>
 #include <mutex>
+#include <string_view>
 #include <unordered_set>
+#include <utility>
 
 #include "engine/cel/bindings/json_value.h"
 
@@ -221,9 +224,22 @@ bool FactProviderRegistry::ServesBelow(facts::SubjectKind kind, std::string_view
   return it != providers_.end() && it->first.first == kind && it->first.second.compare(0, start.size(), start) == 0;
 }
 
+namespace {
+// Orders (subject, path) keys; looks them up by a path view, so that a hit
+// copies no string.
+struct EntryKeyLess {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    if (a.first != b.first) return std::less<const Subject*>()(a.first, b.first);
+    return std::string_view(a.second) < std::string_view(b.second);
+  }
+};
+}  // namespace
+
 struct ComputedFactCache::Shard {
   std::mutex mutex;
-  std::map<std::pair<const Subject*, std::string>, std::unique_ptr<Entry>, std::less<>> entries;
+  std::map<std::pair<const Subject*, std::string>, std::unique_ptr<Entry>, EntryKeyLess> entries;
 };
 
 namespace {
@@ -237,10 +253,12 @@ ComputedFactCache::~ComputedFactCache() = default;
 const ComputedFactCache::Entry& ComputedFactCache::Get(const Subject& subject, const std::string& path,
                                                       const FactProvider& provider) {
   Shard& shard = shards_[ShardOf(subject)];
-  auto key = std::make_pair(&subject, path);
   {
     std::lock_guard<std::mutex> lock(shard.mutex);
-    if (auto it = shard.entries.find(key); it != shard.entries.end()) return *it->second;
+    if (auto it = shard.entries.find(std::pair<const Subject*, std::string_view>(&subject, path));
+        it != shard.entries.end()) {
+      return *it->second;
+    }
   }
   // Computed outside the lock: a provider may read other facts of the subject.
   auto entry = std::make_unique<Entry>();
@@ -256,7 +274,7 @@ const ComputedFactCache::Entry& ComputedFactCache::Get(const Subject& subject, c
   entry->value = std::move(computed.value);
   entry->error = std::move(computed.error);
   std::lock_guard<std::mutex> lock(shard.mutex);
-  auto [it, inserted] = shard.entries.try_emplace(std::move(key), std::move(entry));
+  auto [it, inserted] = shard.entries.try_emplace(std::make_pair(&subject, path), std::move(entry));
   return *it->second;  // another thread may have won the race: its entry is the one kept
 }
 
@@ -280,7 +298,7 @@ const ComputedFactCache::Entry& ComputedFactCache::Group(const Subject& subject,
 void ComputedFactCache::Evict(const Subject& subject) {
   Shard& shard = shards_[ShardOf(subject)];
   std::lock_guard<std::mutex> lock(shard.mutex);
-  auto first = shard.entries.lower_bound(std::make_pair(&subject, std::string()));
+  auto first = shard.entries.lower_bound(std::pair<const Subject*, std::string_view>(&subject, {}));
   auto last = first;
   while (last != shard.entries.end() && last->first.first == &subject) ++last;
   shard.entries.erase(first, last);
