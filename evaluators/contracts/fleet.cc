@@ -207,6 +207,10 @@ std::optional<std::string> ReadWholeFile(const std::string& path) {
 struct CompiledContract {
   const DataContract* contract = nullptr;
   std::unique_ptr<cel::Program> devices;  // null: every device
+  // The `contract` and `lineage` objects of each stream bound to it, built
+  // once and copied into each stream's document.
+  nlohmann::json contract_fields;
+  nlohmann::json lineage_fields;
 };
 
 // The SHA-256 of a file, read in chunks (a fleet's store can hold gigabytes,
@@ -457,6 +461,9 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
   for (const DataContract& contract : contracts.contracts) {
     CompiledContract entry;
     entry.contract = &contract;
+    entry.contract_fields = {{"id", contract.id},         {"name", contract.name},   {"version", contract.version},
+                             {"status", contract.status}, {"owner", contract.owner}};
+    entry.lineage_fields = {{"upstream", contract.upstream}, {"owner", contract.owner}, {"version", contract.version}};
     if (!contract.devices.empty()) {
       cel::Source source(contract.devices, contract.location.file);
       cel::CompileResult result = cel::Compile(environment, source);
@@ -486,7 +493,7 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
       selector_device = cel::JsonValue(device != nullptr ? device->document : unlisted_device);  // borrowed
       selector_device_id = info.key.device_id;
     }
-    const DataContract* bound = nullptr;
+    const CompiledContract* bound = nullptr;
     for (const CompiledContract& candidate : compiled) {
       if (candidate.contract->FindSensor(info.key.sensor) == nullptr) continue;
       if (candidate.devices) {
@@ -503,23 +510,24 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
         }
         if (!verdict.GetBool()) continue;
       }
-      bound = candidate.contract;
+      bound = &candidate;
       break;
     }
-    nlohmann::json document = {{"kind", "stream"}, {"id", subject_id}, {"device", info.key.device_id},
-                               {"sensor", info.key.sensor}};
+    nlohmann::json document = nlohmann::json::object();
+    document["kind"] = "stream";
+    document["id"] = subject_id;
+    document["device"] = info.key.device_id;
+    document["sensor"] = info.key.sensor;
     BoundStream binding;
     binding.stream_id = info.stream_id;
     if (bound != nullptr) {
-      const std::string owner = bound->owner;
-      document["contract"] = {{"id", bound->id},         {"name", bound->name}, {"version", bound->version},
-                              {"status", bound->status}, {"owner", owner}};
-      document["lineage"] = {{"upstream", bound->upstream}, {"owner", owner}, {"version", bound->version}};
-      const TimeSeriesSpec spec = bound->ExpectationsFor(info.key.sensor);
+      document["contract"] = bound->contract_fields;
+      document["lineage"] = bound->lineage_fields;
+      const TimeSeriesSpec spec = bound->contract->ExpectationsFor(info.key.sensor);
       binding.expectations.nominal_rate_hz = spec.nominal_rate_hz;
       binding.expectations.max_gap_s = spec.max_gap_s;
       if (spec.sentinels) binding.expectations.sentinels = *spec.sentinels;
-      if (const SensorSpec* sensor = bound->FindSensor(info.key.sensor)) {
+      if (const SensorSpec* sensor = bound->contract->FindSensor(info.key.sensor)) {
         binding.expectations.minimum = sensor->minimum;
         binding.expectations.maximum = sensor->maximum;
       }
