@@ -255,6 +255,20 @@ class BackgroundFileDigest {
   std::thread thread_;  // last: it starts once the members it uses exist
 };
 
+// The last series a thread read, named by its fleet and stream.
+struct LastSeriesRead {
+  uint64_t fleet_serial = 0;
+  int64_t stream_id = 0;
+  std::shared_ptr<const Series> series;
+};
+
+LastSeriesRead& ThreadLastSeries() {
+  thread_local LastSeriesRead last;
+  return last;
+}
+
+std::atomic<uint64_t> next_fleet_serial{1};
+
 // Thread-local read connections: SQLite connections are not shared across
 // threads, and each worker decodes its own streams.
 TelemetryStore* ThreadStore(const std::string& path, std::string* error) {
@@ -418,6 +432,7 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
   auto fleet = std::make_shared<Fleet>();
   fleet->options_ = options;
   fleet->cache_ = std::make_shared<Cache>();
+  fleet->serial_ = next_fleet_serial.fetch_add(1, std::memory_order_relaxed);
   fleet->subjects_ = subjects;
   std::shared_ptr<BackgroundFileDigest> store_digest;
   if (!options.store_path.empty()) store_digest = std::make_shared<BackgroundFileDigest>(options.store_path);
@@ -556,17 +571,10 @@ std::shared_ptr<const StreamMetrics> Fleet::MetricsOf(const subjects::Subject& s
   if (binding == streams_.end() || entry == cache_->entries.end()) return nullptr;  // not from the store
   Cache::Entry& cached = *entry->second;
   std::call_once(cached.once, [&]() {
-    std::string read_error;
-    TelemetryStore* store = ThreadStore(options_.store_path, &read_error);
-    Series series;
-    if (store == nullptr ||
-        !store->ReadSeries(binding->second.stream_id, options_.window.from_us, options_.window.to_us, &series,
-                           &read_error)) {
-      cached.error = read_error;
-      return;
-    }
+    std::shared_ptr<const Series> series = SeriesOf(stream, &cached.error);
+    if (!series) return;
     cached.metrics = std::make_shared<const StreamMetrics>(
-        ComputeStreamMetrics(series, options_.window, binding->second.expectations, options_.now_us));
+        ComputeStreamMetrics(*series, options_.window, binding->second.expectations, options_.now_us));
   });
   if (!cached.error.empty()) *error = cached.error;
   return cached.metrics;
@@ -598,13 +606,20 @@ const subjects::Subject* Fleet::DeviceOf(const subjects::Subject& stream) const 
   return subjects_->Find(SubjectKind::kDevice, device->get<std::string>());
 }
 
-bool Fleet::ReadSeries(const subjects::Subject& stream, Series* out, std::string* error) const {
-  out->clear();
+std::shared_ptr<const Series> Fleet::SeriesOf(const subjects::Subject& stream, std::string* error) const {
   auto binding = streams_.find(stream.id);
-  if (binding == streams_.end()) return true;
+  if (binding == streams_.end()) return std::make_shared<const Series>();
+  const int64_t stream_id = binding->second.stream_id;
+  LastSeriesRead& last = ThreadLastSeries();
+  if (last.series && last.fleet_serial == serial_ && last.stream_id == stream_id) return last.series;
   TelemetryStore* store = ThreadStore(options_.store_path, error);
-  if (store == nullptr) return false;
-  return store->ReadSeries(binding->second.stream_id, options_.window.from_us, options_.window.to_us, out, error);
+  if (store == nullptr) return nullptr;
+  auto series = std::make_shared<Series>();
+  if (!store->ReadSeries(stream_id, options_.window.from_us, options_.window.to_us, series.get(), error)) {
+    return nullptr;
+  }
+  last = {serial_, stream_id, series};
+  return series;
 }
 
 const StreamExpectations* Fleet::ExpectationsOf(const subjects::Subject& stream) const {

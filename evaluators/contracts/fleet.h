@@ -57,10 +57,12 @@ class Fleet {
   std::vector<const subjects::Subject*> Streams() const;
   // The device subject of a stream, or null when the inventory lacks it.
   const subjects::Subject* DeviceOf(const subjects::Subject& stream) const;
-  // Replaces `out` with the stream's samples in the run's window, through
-  // this thread's read-only store connection. Thread-safe. False with `error`
-  // when the store cannot be read; an unknown stream reads as empty.
-  bool ReadSeries(const subjects::Subject& stream, Series* out, std::string* error) const;
+  // The stream's samples in the run's window, read through this thread's
+  // read-only store connection. Thread-safe. Null with `error` when the store
+  // cannot be read; a subject not from the store reads as empty. Each thread
+  // keeps the last series it read: the engine judges a stream's rules in turn
+  // on one thread, so its metrics, drift and online detectors decode it once.
+  std::shared_ptr<const Series> SeriesOf(const subjects::Subject& stream, std::string* error) const;
   // What the stream's contract expects of it (sentinels, range); defaults
   // when no contract covers it, null for a subject not from the store.
   const StreamExpectations* ExpectationsOf(const subjects::Subject& stream) const;
@@ -76,6 +78,7 @@ class Fleet {
   std::map<std::string, BoundStream, std::less<>> streams_;  // by stream subject id
   std::map<std::string, std::vector<std::string>, std::less<>> device_streams_;  // device id → stream subject ids
   const subjects::SubjectSet* subjects_ = nullptr;
+  uint64_t serial_ = 0;  // tells this fleet's series apart in the per-thread slot
   struct Cache;
   std::shared_ptr<Cache> cache_;
 };

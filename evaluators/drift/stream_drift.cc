@@ -6,6 +6,7 @@
 #include <ctime>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -143,10 +144,10 @@ class DriftState {
     if (it == streams_.end()) return nullptr;
     Entry& entry = *it->second;
     std::call_once(entry.online_once, [&] {
-      contracts::Series series;
-      if (!fleet_->ReadSeries(stream, &series, &entry.online.error)) return;
-      entry.online.page_hinkley = RunPageHinkley(series.timestamps_us, series.values);
-      entry.online.adwin = RunAdwin(series.timestamps_us, series.values);
+      std::shared_ptr<const contracts::Series> series = fleet_->SeriesOf(stream, &entry.online.error);
+      if (!series) return;
+      entry.online.page_hinkley = RunPageHinkley(series->timestamps_us, series->values);
+      entry.online.adwin = RunAdwin(series->timestamps_us, series->values);
     });
     return &entry.online;
   }
@@ -162,8 +163,8 @@ class DriftState {
         entry.ks.p_value = result.drift.ks_p_value;
         return;
       }
-      contracts::Series series;
-      if (!fleet_->ReadSeries(stream, &series, &entry.ks.error)) return;
+      std::shared_ptr<const contracts::Series> series = fleet_->SeriesOf(stream, &entry.ks.error);
+      if (!series) return;
       const std::string device = stream.document.value("device", "");
       const std::string sensor = stream.document.value("sensor", "");
       const std::string key = StreamEntryKey(device, sensor);
@@ -172,7 +173,7 @@ class DriftState {
       if (!sketch) return;
       const std::vector<double> sentinels = ContractSentinels(stream);
       std::vector<double> finite;
-      SplitFinite(series.values, sentinels, &finite);
+      SplitFinite(series->values, sentinels, &finite);
       std::sort(finite.begin(), finite.end());
       const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(digest), sentinels);
       entry.ks.p_value = KolmogorovSmirnovSorted(reference.sorted_values, finite).p_value;
@@ -185,9 +186,9 @@ class DriftState {
   // samples (values beyond fall in the end bins), each holding its share of
   // the finite values. Computed on each call (reports read a few streams).
   ComputedFact Histogram(const subjects::Subject& stream) const {
-    contracts::Series series;
     std::string error;
-    if (!fleet_->ReadSeries(stream, &series, &error)) return ComputedFact::Error(error);
+    std::shared_ptr<const contracts::Series> series = fleet_->SeriesOf(stream, &error);
+    if (!series) return ComputedFact::Error(error);
     const std::string key = StreamEntryKey(stream.document.value("device", ""), stream.document.value("sensor", ""));
     std::string digest;
     std::optional<DistributionSketch> sketch = baseline_->Find(key, &error, &digest);
@@ -196,7 +197,7 @@ class DriftState {
     const std::vector<double> sentinels = ContractSentinels(stream);
     const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(digest), sentinels);
     std::vector<double> current;
-    SplitFinite(series.values, sentinels, &current);
+    SplitFinite(series->values, sentinels, &current);
     const std::vector<double>& ref = reference.sorted_values;
     if (ref.empty() || current.empty()) return ComputedFact::Missing();
     std::sort(current.begin(), current.end());
@@ -267,8 +268,8 @@ class DriftState {
 
   StreamResult ComputeStream(const subjects::Subject& stream) const {
     StreamResult result;
-    contracts::Series series;
-    if (!fleet_->ReadSeries(stream, &series, &result.error)) return result;
+    std::shared_ptr<const contracts::Series> series = fleet_->SeriesOf(stream, &result.error);
+    if (!series) return result;
 
     const std::string device = stream.document.value("device", "");
     const std::string sensor = stream.document.value("sensor", "");
@@ -280,7 +281,7 @@ class DriftState {
     DriftOptions options = options_;
     options.sentinels = ContractSentinels(stream);
     std::vector<double> finite;
-    const ValueCounts counts = SplitFinite(series.values, options.sentinels, &finite);
+    const ValueCounts counts = SplitFinite(series->values, options.sentinels, &finite);
     result.current_finite = static_cast<std::int64_t>(finite.size());
     result.enough_samples = result.current_finite >= settings_.min_samples;
     if (!result.enough_samples) return result;
@@ -319,10 +320,10 @@ class DriftState {
       if (cohort.error.empty() && sketch) {
         std::vector<double> pooled;
         std::vector<double> sentinels = settings_.sentinels;
-        contracts::Series series;
         for (const subjects::Subject* stream : streams) {
-          if (!fleet_->ReadSeries(*stream, &series, &cohort.error)) break;
-          pooled.insert(pooled.end(), series.values.begin(), series.values.end());
+          std::shared_ptr<const contracts::Series> series = fleet_->SeriesOf(*stream, &cohort.error);
+          if (!series) break;
+          pooled.insert(pooled.end(), series->values.begin(), series->values.end());
           for (double s : ContractSentinels(*stream)) {
             if (std::find(sentinels.begin(), sentinels.end(), s) == sentinels.end()) sentinels.push_back(s);
           }
