@@ -207,10 +207,7 @@ std::optional<std::string> ReadWholeFile(const std::string& path) {
 struct CompiledContract {
   const DataContract* contract = nullptr;
   std::unique_ptr<cel::Program> devices;  // null: every device
-  // The `contract` and `lineage` objects of each stream bound to it, built
-  // once and copied into each stream's document.
-  nlohmann::json contract_fields;
-  nlohmann::json lineage_fields;
+  std::shared_ptr<const Fleet::ContractFacts> facts;  // shared by the streams bound to it
 };
 
 // The SHA-256 of a file, read in chunks (a fleet's store can hold gigabytes,
@@ -306,6 +303,26 @@ class StreamProvider : public subjects::FactProvider {
       return subjects::ComputedFact::Of(std::move(value));
     }
     return subjects::ComputedFact::Missing();
+  }
+
+ private:
+  const Fleet* fleet_;
+};
+
+// A stream's `contract.*` and `lineage.*` facts, from the contract it is
+// bound to. The groups themselves give no value: their facts are read one by
+// one, so evidence names each fact a rule read.
+class ContractProvider : public subjects::FactProvider {
+ public:
+  explicit ContractProvider(const Fleet* fleet) : fleet_(fleet) {}
+  subjects::ComputedFact Compute(const subjects::Subject& subject, std::string_view fact) const override {
+    const Fleet::ContractFacts* facts = fleet_->ContractFactsOf(subject);
+    const size_t dot = fact.find('.');
+    if (facts == nullptr || dot == std::string_view::npos) return subjects::ComputedFact::Missing();
+    const nlohmann::json& group = fact.substr(0, dot) == "contract" ? facts->contract : facts->lineage;
+    auto field = group.find(fact.substr(dot + 1));
+    if (field == group.end()) return subjects::ComputedFact::Missing();
+    return subjects::ComputedFact::Of(*field);
   }
 
  private:
@@ -476,9 +493,14 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
   for (const DataContract& contract : contracts.contracts) {
     CompiledContract entry;
     entry.contract = &contract;
-    entry.contract_fields = {{"id", contract.id},         {"name", contract.name},   {"version", contract.version},
-                             {"status", contract.status}, {"owner", contract.owner}};
-    entry.lineage_fields = {{"upstream", contract.upstream}, {"owner", contract.owner}, {"version", contract.version}};
+    entry.facts = std::make_shared<const ContractFacts>(ContractFacts{
+        nlohmann::json::object({{"id", contract.id},
+                                {"name", contract.name},
+                                {"version", contract.version},
+                                {"status", contract.status},
+                                {"owner", contract.owner}}),
+        nlohmann::json::object(
+            {{"upstream", contract.upstream}, {"owner", contract.owner}, {"version", contract.version}})});
     if (!contract.devices.empty()) {
       cel::Source source(contract.devices, contract.location.file);
       cel::CompileResult result = cel::Compile(environment, source);
@@ -495,6 +517,8 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
   std::sort(compiled.begin(), compiled.end(),
             [](const CompiledContract& a, const CompiledContract& b) { return a.contract->id < b.contract->id; });
 
+  const auto no_contract = std::make_shared<const ContractFacts>(
+      ContractFacts{nlohmann::json::object({{"id", ""}}), nlohmann::json::object()});
   std::optional<cel::Value> selector_device;
   std::string selector_device_id;
   nlohmann::json unlisted_device;  // a device the inventory lacks, as selectors see it
@@ -536,8 +560,7 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
     BoundStream binding;
     binding.stream_id = info.stream_id;
     if (bound != nullptr) {
-      document["contract"] = bound->contract_fields;
-      document["lineage"] = bound->lineage_fields;
+      binding.contract = bound->facts;
       const TimeSeriesSpec spec = bound->contract->ExpectationsFor(info.key.sensor);
       binding.expectations.nominal_rate_hz = spec.nominal_rate_hz;
       binding.expectations.max_gap_s = spec.max_gap_s;
@@ -547,7 +570,7 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
         binding.expectations.maximum = sensor->maximum;
       }
     } else {
-      document["contract"] = {{"id", ""}};
+      binding.contract = no_contract;
     }
     subjects->AddDocument(std::move(document), {options.store_path, 0});
     fleet->streams_.emplace(subject_id, binding);
@@ -562,6 +585,9 @@ void Fleet::RegisterProviders(subjects::FactProviderRegistry* registry) const {
   auto stream = std::make_shared<StreamProvider>(this);
   registry->Register(SubjectKind::kStream, "quality", stream);
   registry->Register(SubjectKind::kStream, "stats", stream);
+  auto contract = std::make_shared<ContractProvider>(this);
+  registry->Register(SubjectKind::kStream, "contract", contract);
+  registry->Register(SubjectKind::kStream, "lineage", contract);
   registry->Register(SubjectKind::kDevice, "telemetry", std::make_shared<DeviceProvider>(this));
 }
 
@@ -620,6 +646,11 @@ std::shared_ptr<const Series> Fleet::SeriesOf(const subjects::Subject& stream, s
   }
   last = {serial_, stream_id, series};
   return series;
+}
+
+const Fleet::ContractFacts* Fleet::ContractFactsOf(const subjects::Subject& stream) const {
+  auto binding = streams_.find(stream.id);
+  return binding == streams_.end() ? nullptr : binding->second.contract.get();
 }
 
 const StreamExpectations* Fleet::ExpectationsOf(const subjects::Subject& stream) const {

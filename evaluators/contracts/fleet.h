@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/facts/fact_schema.h"
 #include "engine/subjects/fact_provider.h"
 #include "engine/subjects/inputs.h"
@@ -68,9 +70,22 @@ class Fleet {
   const StreamExpectations* ExpectationsOf(const subjects::Subject& stream) const;
   const FleetOptions& options() const { return options_; }
 
+  // The `contract` and `lineage` facts of the streams bound to one contract
+  // (or to none). The streams share them, served by a provider, rather than
+  // carry copies in their documents: a fleet has a million streams and a few
+  // contracts.
+  struct ContractFacts {
+    nlohmann::json contract;  // id, name, version, status, owner; only `id: ""` when no contract covers the stream
+    nlohmann::json lineage;   // upstream, owner, version; empty when no contract covers the stream
+  };
+  // The contract and lineage facts of a stream subject; null for a subject
+  // not from the store.
+  const ContractFacts* ContractFactsOf(const subjects::Subject& stream) const;
+
   struct BoundStream {
     int64_t stream_id = 0;
     StreamExpectations expectations;
+    std::shared_ptr<const ContractFacts> contract;
   };
 
  private:
