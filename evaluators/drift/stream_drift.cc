@@ -144,12 +144,14 @@ class DriftState {
     if (it == streams_.end()) return nullptr;
     Entry& entry = *it->second;
     std::call_once(entry.online_once, [&] {
-      std::shared_ptr<const contracts::Series> series = fleet_->SeriesOf(stream, &entry.online.error);
-      if (!series) return;
-      entry.online.page_hinkley = RunPageHinkley(series->timestamps_us, series->values);
-      entry.online.adwin = RunAdwin(series->timestamps_us, series->values);
+      auto run = std::make_unique<OnlineRun>();
+      if (std::shared_ptr<const contracts::Series> series = fleet_->SeriesOf(stream, &run->error)) {
+        run->page_hinkley = RunPageHinkley(series->timestamps_us, series->values);
+        run->adwin = RunAdwin(series->timestamps_us, series->values);
+      }
+      entry.online = std::move(run);
     });
-    return &entry.online;
+    return entry.online.get();
   }
 
   // The stream's two-sided KS p-value (exact or kstwo, as SciPy's 'auto'),
@@ -159,26 +161,27 @@ class DriftState {
     if (it == streams_.end()) return nullptr;
     Entry& entry = *it->second;
     std::call_once(entry.ks_once, [&] {
+      entry.ks = std::make_unique<KsPValueRun>();
       if (!std::isnan(result.drift.ks_p_value)) {
-        entry.ks.p_value = result.drift.ks_p_value;
+        entry.ks->p_value = result.drift.ks_p_value;
         return;
       }
-      std::shared_ptr<const contracts::Series> series = fleet_->SeriesOf(stream, &entry.ks.error);
+      std::shared_ptr<const contracts::Series> series = fleet_->SeriesOf(stream, &entry.ks->error);
       if (!series) return;
       const std::string device = stream.document.value("device", "");
       const std::string sensor = stream.document.value("sensor", "");
       const std::string key = StreamEntryKey(device, sensor);
       std::string digest;
-      std::optional<DistributionSketch> sketch = baseline_->Find(key, &entry.ks.error, &digest);
+      std::optional<DistributionSketch> sketch = baseline_->Find(key, &entry.ks->error, &digest);
       if (!sketch) return;
       const std::vector<double> sentinels = ContractSentinels(stream);
       std::vector<double> finite;
       SplitFinite(series->values, sentinels, &finite);
       std::sort(finite.begin(), finite.end());
       const ReferenceDistribution reference = WithoutSentinels(sketch->ToReference(digest), sentinels);
-      entry.ks.p_value = KolmogorovSmirnovSorted(reference.sorted_values, finite).p_value;
+      entry.ks->p_value = KolmogorovSmirnovSorted(reference.sorted_values, finite).p_value;
     });
-    return &entry.ks;
+    return entry.ks.get();
   }
 
   // Reference and current values of the stream on the same bins, for charts:
@@ -249,13 +252,15 @@ class DriftState {
   }
 
  private:
+  // The online and KS runs are allocated only for the streams a rule asks
+  // them of: a fleet has a million entries.
   struct Entry {
     std::once_flag once;
     StreamResult result;
     std::once_flag online_once;
-    OnlineRun online;
+    std::unique_ptr<OnlineRun> online;
     std::once_flag ks_once;
-    KsPValueRun ks;
+    std::unique_ptr<KsPValueRun> ks;
   };
 
   std::vector<double> ContractSentinels(const subjects::Subject& stream) const {
