@@ -3,6 +3,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <deque>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -365,7 +366,7 @@ struct Fleet::Cache {
     std::shared_ptr<const StreamMetrics> metrics;
     std::string error;
   };
-  std::map<std::string, std::unique_ptr<Entry>, std::less<>> entries;  // fixed after Load
+  std::deque<Entry> entries;  // one per stream, fixed after Load
 };
 
 void RegisterContractFacts(facts::FactSchema& schema) {
@@ -573,9 +574,10 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
       binding.contract = no_contract;
     }
     subjects->AddDocument(std::move(document), {options.store_path, 0});
+    binding.metrics_slot = fleet->cache_->entries.size();
+    fleet->cache_->entries.emplace_back();
     fleet->streams_.emplace(subject_id, binding);
     fleet->device_streams_[info.key.device_id].push_back(subject_id);
-    fleet->cache_->entries.emplace(subject_id, std::make_unique<Cache::Entry>());
   }
   subjects->Finish();
   return fleet;
@@ -593,9 +595,8 @@ void Fleet::RegisterProviders(subjects::FactProviderRegistry* registry) const {
 
 std::shared_ptr<const StreamMetrics> Fleet::MetricsOf(const subjects::Subject& stream, std::string* error) const {
   auto binding = streams_.find(stream.id);
-  auto entry = cache_->entries.find(stream.id);
-  if (binding == streams_.end() || entry == cache_->entries.end()) return nullptr;  // not from the store
-  Cache::Entry& cached = *entry->second;
+  if (binding == streams_.end()) return nullptr;  // not from the store
+  Cache::Entry& cached = cache_->entries[binding->second.metrics_slot];
   std::call_once(cached.once, [&]() {
     std::shared_ptr<const Series> series = SeriesOf(stream, &cached.error);
     if (!series) return;

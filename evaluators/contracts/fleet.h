@@ -86,6 +86,7 @@ class Fleet {
     int64_t stream_id = 0;
     StreamExpectations expectations;
     std::shared_ptr<const ContractFacts> contract;
+    size_t metrics_slot = 0;  // the stream's entry in the metrics cache
   };
 
  private:
