@@ -1,9 +1,11 @@
 #include "evaluators/devices/device_trust.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -298,7 +300,34 @@ struct DeviceEntry {
   std::once_flag parse_once;
   std::unique_ptr<const DeviceCertificate> parsed;
   std::string parse_error;
+  // The groups that may read the parsed certificate (cert, chain_check,
+  // report) and have not been computed yet. The last one to finish frees it:
+  // OpenSSL keeps about 4 KB per certificate, a fleet has 100,000 of them,
+  // and each group's facts are kept once computed.
+  std::atomic<int> certificate_readers_left{3};
 };
+
+namespace {
+
+// Frees the entry's parsed certificate when the last group that reads it has
+// been computed. Made at the start of such a group's once-only computation.
+class CertificateReader {
+ public:
+  explicit CertificateReader(DeviceEntry& entry) : entry_(entry), exceptions_(std::uncaught_exceptions()) {}
+  ~CertificateReader() {
+    // A group that threw is computed again on the next read: it still counts.
+    if (std::uncaught_exceptions() > exceptions_) return;
+    if (entry_.certificate_readers_left.fetch_sub(1, std::memory_order_acq_rel) == 1) entry_.parsed.reset();
+  }
+  CertificateReader(const CertificateReader&) = delete;
+  CertificateReader& operator=(const CertificateReader&) = delete;
+
+ private:
+  DeviceEntry& entry_;
+  const int exceptions_;
+};
+
+}  // namespace
 
 struct DeviceTrust::State {
   TrustDocuments documents;
@@ -399,6 +428,7 @@ struct DeviceTrust::State {
 
   void ComputeCert(DeviceEntry& entry) const {
     std::call_once(entry.cert.once, [&] {
+      const CertificateReader reader(entry);
       const DeviceCertificate* certificate = Certificate(entry, &entry.cert.error);
       if (certificate != nullptr) entry.cert.facts = certificate->Describe(options.now, entry.subject->id);
     });
@@ -406,6 +436,7 @@ struct DeviceTrust::State {
 
   void ComputeChain(DeviceEntry& entry) const {
     std::call_once(entry.chain_check.once, [&] {
+      const CertificateReader reader(entry);
       const DeviceCertificate* certificate = Certificate(entry, &entry.chain_check.error);
       if (certificate == nullptr) return;
       if (!store || !store->has_roots()) {
@@ -422,6 +453,7 @@ struct DeviceTrust::State {
 
   void ComputeReport(DeviceEntry& entry) const {
     std::call_once(entry.report.once, [&] {
+      const CertificateReader reader(entry);
       Group& group = entry.report;
       if (!entry.attestation) return;  // no report: the facts are missing
       if (!entry.attestation->error.empty()) {

@@ -1,6 +1,7 @@
 #include "evaluators/devices/device_trust.h"
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -422,6 +423,24 @@ TEST_F(DeviceTrustTest, ADeviceSignedAttestationVerifiesAndMatchesItsMeasurement
   EXPECT_EQ(Fact("dev-p256", "attestation.verified"), true);
   EXPECT_DOUBLE_EQ(Fact("dev-p256", "attestation.age_h").get<double>(), 12.0);
   EXPECT_EQ(Fact("dev-p256", "identity.hardware_backed"), false);
+}
+
+TEST_F(DeviceTrustTest, EveryGroupThatReadsTheCertificateGetsItWhicheverIsComputedLast) {
+  // The parsed certificate is freed once the certificate, chain and
+  // attestation groups are all computed: the last of them must still see it.
+  const std::vector<std::vector<std::string>> orders = {
+      {"identity.cert.subject", "identity.cert.chain_valid", "attestation.verified"},
+      {"attestation.verified", "identity.cert.chain_valid", "identity.cert.subject"},
+      {"identity.cert.subject", "attestation.verified", "identity.cert.chain_valid"}};
+  const std::map<std::string, nlohmann::json> expected = {{"identity.cert.subject", "CN=dev-001,O=Acme Fleet"},
+                                                          {"identity.cert.chain_valid", true},
+                                                          {"attestation.verified", true}};
+  for (const std::vector<std::string>& order : orders) {
+    Build(*anchors_, kNow);
+    for (const std::string& fact : order) EXPECT_EQ(Fact("dev-001", fact), expected.at(fact)) << fact;
+    // Read again once freed: the groups keep their facts.
+    for (const std::string& fact : order) EXPECT_EQ(Fact("dev-001", fact), expected.at(fact)) << fact;
+  }
 }
 
 TEST_F(DeviceTrustTest, ForgedOrTamperedReportsDoNotVerify) {
