@@ -1,11 +1,14 @@
 #include "engine/cli/audit_command.h"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -118,6 +121,21 @@ void LeaveToProcessExit(std::unique_ptr<AuditState> state) {
   audit_state_left_to_exit.store(state.release());
 }
 
+// Frees the evaluators' state (stream metrics, drift comparisons, device
+// trust, the fleet's bindings) on a thread of its own once the fleet panels
+// are drawn: nothing after them reads it, the evidence record and the reports
+// would otherwise be built on top of it, and the second core is idle while
+// they are written. The freed pages go back to the system: the evaluation's
+// workers allocated them, in arenas the writing thread does not use.
+std::jthread ReleaseEvaluatorState(fleet_support::ContractRun& contract_run) {
+  return std::jthread(
+      [providers = std::move(contract_run.providers), fleet = std::move(contract_run.fleet)]() mutable {
+        providers = subjects::FactProviderRegistry();
+        fleet.reset();
+        malloc_trim(0);
+      });
+}
+
 int RunAudit(const AuditArguments& args) {
   run_pipeline::Request request;
   request.command = "audit";
@@ -144,6 +162,7 @@ int RunAudit(const AuditArguments& args) {
   const auto panels_started = std::chrono::steady_clock::now();
   report.panels = ComputeFleetPanels(run);
   const double panels_seconds = SecondsSince(panels_started);
+  std::jthread release = ReleaseEvaluatorState(run.contract_run);
   const auto evidence_started = std::chrono::steady_clock::now();
   // The previous audit, read before this one joins the log.
   if (run.recorder) {
