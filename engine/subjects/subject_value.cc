@@ -282,17 +282,20 @@ const ComputedFactCache::Entry& ComputedFactCache::Group(const Subject& subject,
   Shard& shard = shards_[ShardOf(subject)];
   std::lock_guard<std::mutex> lock(shard.mutex);
   // Groups have their own keys (a trailing '/'): a provider may also have been
-  // asked for the group's path as a fact.
-  auto key = std::make_pair(&subject, path + "/");
-  auto& slot = shard.entries[key];
-  if (!slot) {
-    slot = std::make_unique<Entry>();
-    slot->subject = &subject;
-    slot->path = path;
-    slot->full_path = Join(facts::SubjectKindName(subject.kind), path);
-    slot->group = true;
-  }
-  return *slot;
+  // asked for the group's path as a fact. Built in a reused buffer, so that a
+  // hit copies no string.
+  thread_local std::string group_key;
+  group_key.assign(path).push_back('/');
+  auto found = shard.entries.find(std::pair<const Subject*, std::string_view>(&subject, group_key));
+  if (found != shard.entries.end()) return *found->second;
+  auto entry = std::make_unique<Entry>();
+  entry->subject = &subject;
+  entry->path = path;
+  entry->full_path = Join(facts::SubjectKindName(subject.kind), path);
+  entry->group = true;
+  const Entry& added = *entry;
+  shard.entries.emplace(std::make_pair(&subject, group_key), std::move(entry));
+  return added;
 }
 
 void ComputedFactCache::Evict(const Subject& subject) {
