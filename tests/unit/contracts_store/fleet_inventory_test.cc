@@ -2,8 +2,6 @@
 // yaml-cpp (which takes text the fast path leaves, here because of a tab):
 // the same devices, and errors naming the same lines.
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -14,6 +12,7 @@
 #include "engine/subjects/inputs.h"
 #include "evaluators/contracts/data_contract.h"
 #include "evaluators/contracts/fleet.h"
+#include "tests/support/scratch_dir.h"
 
 namespace stagegate::contracts {
 namespace {
@@ -42,13 +41,6 @@ struct Loaded {
 
 class FleetInventoryTest : public testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sg_inventory_" + std::to_string(::getpid()) + "_" +
-                                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   Loaded Load(const std::string& text) {
     const fs::path path = dir_ / "devices.yaml";
     std::ofstream(path, std::ios::binary) << text;
@@ -67,7 +59,8 @@ class FleetInventoryTest : public testing::Test {
     return loaded;
   }
 
-  fs::path dir_;
+  test_support::ScratchDir scratch_{"sg_inventory"};
+  const fs::path& dir_ = scratch_.path();
 };
 
 TEST_F(FleetInventoryTest, FastPathAndYamlCppGiveTheSameDevicesAndErrorLines) {

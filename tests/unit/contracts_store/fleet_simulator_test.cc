@@ -1,7 +1,5 @@
 #include "evaluators/contracts/fleet_simulator.h"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +12,7 @@
 
 #include "evaluators/contracts/telemetry_ingest.h"
 #include "evaluators/contracts/telemetry_store.h"
+#include "tests/support/scratch_dir.h"
 
 namespace stagegate::contracts {
 namespace {
@@ -29,13 +28,8 @@ std::string ReadAll(const fs::path& path) {
 
 class SimulatorTest : public testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sg_sim_" + std::to_string(::getpid()) + "_" +
-                                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  test_support::ScratchDir scratch_{"sg_sim"};
+  const fs::path& dir_ = scratch_.path();
 };
 
 SimulatorOptions Small(uint64_t seed) {

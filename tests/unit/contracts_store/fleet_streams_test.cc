@@ -5,8 +5,6 @@
 // - the `contract.*` and `lineage.*` facts come from the contract a stream is
 //   bound to, served by a provider, and are absent from the documents.
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -21,6 +19,7 @@
 #include "evaluators/contracts/data_contract.h"
 #include "evaluators/contracts/fleet.h"
 #include "evaluators/contracts/telemetry_store.h"
+#include "tests/support/scratch_dir.h"
 
 namespace stagegate::contracts {
 namespace {
@@ -31,13 +30,6 @@ constexpr int64_t kMinuteUs = 60'000'000;
 
 class FleetStreamsTest : public testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sg_fleet_series_" + std::to_string(::getpid()) + "_" +
-                                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // A store with one stream (`device`, temp) of `count` samples, all `value`.
   std::string MakeStore(const std::string& name, int count, double value, const std::string& device = "dev-1") {
     const std::string path = (dir_ / name).string();
@@ -74,7 +66,8 @@ class FleetStreamsTest : public testing::Test {
     loaded->stream = streams.front();
   }
 
-  fs::path dir_;
+  test_support::ScratchDir scratch_{"sg_fleet_streams"};
+  const fs::path& dir_ = scratch_.path();
 };
 
 TEST_F(FleetStreamsTest, ReadingAStreamAgainOnOneThreadReusesItsSeries) {

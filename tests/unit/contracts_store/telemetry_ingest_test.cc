@@ -1,6 +1,6 @@
 #include "evaluators/contracts/telemetry_ingest.h"
+#include "tests/support/scratch_dir.h"
 
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -21,19 +21,10 @@ namespace fs = std::filesystem;
 class IngestTest : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sg_ingest_" + std::to_string(::getpid()) + "_" +
-                                        testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     std::string error;
     store_ = TelemetryStore::Open((dir_ / "t.db").string(), TelemetryStore::Mode::kReadWrite, &error);
     ASSERT_NE(store_, nullptr) << error;
   }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
   std::string Write(const std::string& name, const std::string& text) {
     const std::string path = (dir_ / name).string();
     std::ofstream(path, std::ios::binary) << text;
@@ -59,8 +50,9 @@ class IngestTest : public testing::Test {
     return totals.samples;
   }
 
-  fs::path dir_;
-  std::unique_ptr<TelemetryStore> store_;
+  test_support::ScratchDir scratch_{"sg_ingest"};
+  const fs::path& dir_ = scratch_.path();
+  std::unique_ptr<TelemetryStore> store_;  // closed before its folder is removed
 };
 
 constexpr int64_t kMarch31 = 1711843200LL * 1'000'000;  // 2024-03-31T00:00:00Z
