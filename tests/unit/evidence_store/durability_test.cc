@@ -9,10 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -53,10 +56,23 @@ TEST(Durability, KilledWriterLeavesAVerifiableLog) {
   const std::string path = (dir.path() / "evidence.db").string();
   const SigningKey key = testing::NewKey();
   const PublicKey public_key = key.Public();
-  std::mt19937 random(20261122);
-  std::uniform_int_distribution<int> delay_us(0, 30'000);
   { testing::OpenStore(path); }  // created first: a kill before the child opens it would leave no file
-  uint64_t previous_runs = 0;
+  // One run recorded as a child starts, timed: the kill delays scale with how
+  // long opening the store and recording a run take here (a sanitizer build
+  // on a loaded machine is many times slower), so that in every build the
+  // kills land before, during and between appends, with about two runs
+  // recorded per round on average.
+  const auto probe_started = std::chrono::steady_clock::now();
+  {
+    std::unique_ptr<EvidenceStore> store = testing::OpenStore(path);
+    std::string error;
+    ASSERT_TRUE(store->Append(testing::MakeRecord("probe"), key, &error)) << error;
+  }
+  const auto probe_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                               probe_started).count();
+  std::mt19937 random(20261122);
+  std::uniform_int_distribution<int64_t> delay_us(0, std::max<int64_t>(30'000, 6 * probe_us));
+  uint64_t previous_runs = 1;
   constexpr int kKills = 60;
   for (int round = 0; round < kKills; ++round) {
     const pid_t child = fork();
@@ -72,7 +88,7 @@ TEST(Durability, KilledWriterLeavesAVerifiableLog) {
     // Nothing recorded before is ever lost; every stored run is whole (its
     // record hashes to its leaf and is covered by a signed checkpoint).
     ASSERT_GE(report.runs, previous_runs);
-    ASSERT_TRUE(report.latest);
+    ASSERT_TRUE(report.latest) << "after kill " << round;
     ASSERT_EQ(report.latest->tree_size, report.runs);
     previous_runs = report.runs;
   }
