@@ -64,7 +64,17 @@ class FactProviderRegistry {
   bool empty() const { return providers_.empty(); }
 
  private:
-  std::map<std::pair<facts::SubjectKind, std::string>, std::shared_ptr<const FactProvider>, std::less<>> providers_;
+  // Orders (kind, prefix) keys; finds them by a prefix view, so that a
+  // lookup copies no string.
+  struct KeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      if (a.first != b.first) return a.first < b.first;
+      return std::string_view(a.second) < std::string_view(b.second);
+    }
+  };
+  std::map<std::pair<facts::SubjectKind, std::string>, std::shared_ptr<const FactProvider>, KeyLess> providers_;
 };
 
 }  // namespace stagegate::subjects

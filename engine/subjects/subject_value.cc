@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -113,7 +114,7 @@ class VirtualGroupAccess final : public cel::MapAccess {
   }
   std::optional<cel::Value> FindField(const void* data, std::string_view field) const override {
     const auto* entry = static_cast<const ComputedFactCache::Entry*>(data);
-    return LookupComputed(*entry->subject, Join(entry->path, field), entry, true, field);
+    return LookupComputed(*entry->subject, Join(*entry->path, field), entry, true, field);
   }
   cel::Value Keys(const void*) const override { return cel::Value::ListOf({}); }
 };
@@ -165,8 +166,8 @@ std::optional<cel::Value> FactMapAccess::FindField(const void* data, std::string
 
 cel::Value ComputedValue(const ComputedFactCache::Entry& entry) {
   if (entry.group) return cel::Value::Map(&kVirtualGroup, &entry, nullptr);
-  if (!entry.error.empty()) return cel::Value::Error(entry.full_path + ": " + entry.error);
-  RecordRead(&*entry.value, &entry.full_path);
+  if (!entry.error.empty()) return cel::Value::Error(*entry.full_path + ": " + entry.error);
+  RecordRead(&*entry.value, entry.full_path);
   return WrapJson(*entry.value);
 }
 
@@ -206,7 +207,7 @@ const FactProvider* FactProviderRegistry::Find(facts::SubjectKind kind, std::str
   // The longest registered prefix of `fact` (at a '.' boundary) wins.
   std::string_view candidate = fact;
   while (true) {
-    auto it = providers_.find(std::make_pair(kind, std::string(candidate)));
+    auto it = providers_.find(std::pair<facts::SubjectKind, std::string_view>(kind, candidate));
     if (it != providers_.end()) return it->second.get();
     const size_t dot = candidate.rfind('.');
     if (dot == std::string_view::npos) return nullptr;
@@ -215,31 +216,42 @@ const FactProvider* FactProviderRegistry::Find(facts::SubjectKind kind, std::str
 }
 
 bool FactProviderRegistry::IsPrefix(facts::SubjectKind kind, std::string_view prefix) const {
-  return providers_.find(std::make_pair(kind, std::string(prefix))) != providers_.end();
+  return providers_.find(std::pair<facts::SubjectKind, std::string_view>(kind, prefix)) != providers_.end();
 }
 
 bool FactProviderRegistry::ServesBelow(facts::SubjectKind kind, std::string_view prefix) const {
-  const std::string start = std::string(prefix) + ".";
-  auto it = providers_.lower_bound(std::make_pair(kind, start));
+  thread_local std::string start;
+  start.assign(prefix).push_back('.');
+  auto it = providers_.lower_bound(std::pair<facts::SubjectKind, std::string_view>(kind, start));
   return it != providers_.end() && it->first.first == kind && it->first.second.compare(0, start.size(), start) == 0;
 }
 
-namespace {
-// Orders (subject, path) keys; looks them up by a path view, so that a hit
-// copies no string.
-struct EntryKeyLess {
-  using is_transparent = void;
-  template <typename A, typename B>
-  bool operator()(const A& a, const B& b) const {
-    if (a.first != b.first) return std::less<const Subject*>()(a.first, b.first);
-    return std::string_view(a.second) < std::string_view(b.second);
-  }
-};
-}  // namespace
-
 struct ComputedFactCache::Shard {
   std::mutex mutex;
-  std::map<std::pair<const Subject*, std::string>, std::unique_ptr<Entry>, EntryKeyLess> entries;
+  // Entries by subject, then by path and whether they are the path's group
+  // (a provider may also have been asked for a group's path as a fact). A
+  // lookup hashes the subject and searches its few paths, however many
+  // subjects the run has; evicting a subject drops its map whole. Entries
+  // live in the map's nodes, which never move.
+  using Key = std::pair<std::string_view, bool>;
+  std::unordered_map<const Subject*, std::map<Key, Entry>> subjects;
+};
+
+// Each path a fact was asked by, once per subject kind, with its full path:
+// the entries of a hundred thousand streams share a few dozen strings.
+struct ComputedFactCache::InternedPaths {
+  std::mutex mutex;
+  std::map<std::string, std::string, std::less<>> path_by_full_path;
+
+  // Points `entry` at the interned path and full path of (kind, path).
+  void Name(Entry& entry, facts::SubjectKind kind, const std::string& path) {
+    std::string full_path = Join(facts::SubjectKindName(kind), path);
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = path_by_full_path.find(full_path);
+    if (it == path_by_full_path.end()) it = path_by_full_path.emplace(std::move(full_path), path).first;
+    entry.full_path = &it->first;
+    entry.path = &it->second;
+  }
 };
 
 namespace {
@@ -247,7 +259,8 @@ constexpr size_t kCacheShards = 32;
 size_t ShardOf(const Subject& subject) { return std::hash<const void*>{}(&subject) % kCacheShards; }
 }  // namespace
 
-ComputedFactCache::ComputedFactCache() : shards_(new Shard[kCacheShards]) {}
+ComputedFactCache::ComputedFactCache()
+    : shards_(new Shard[kCacheShards]), interned_(std::make_unique<InternedPaths>()) {}
 ComputedFactCache::~ComputedFactCache() = default;
 
 const ComputedFactCache::Entry& ComputedFactCache::Get(const Subject& subject, const std::string& path,
@@ -255,56 +268,47 @@ const ComputedFactCache::Entry& ComputedFactCache::Get(const Subject& subject, c
   Shard& shard = shards_[ShardOf(subject)];
   {
     std::lock_guard<std::mutex> lock(shard.mutex);
-    if (auto it = shard.entries.find(std::pair<const Subject*, std::string_view>(&subject, path));
-        it != shard.entries.end()) {
-      return *it->second;
+    if (auto paths = shard.subjects.find(&subject); paths != shard.subjects.end()) {
+      if (auto it = paths->second.find(Shard::Key(path, false)); it != paths->second.end()) return it->second;
     }
   }
   // Computed outside the lock: a provider may read other facts of the subject.
-  auto entry = std::make_unique<Entry>();
-  entry->subject = &subject;
-  entry->path = path;
-  entry->full_path = Join(facts::SubjectKindName(subject.kind), path);
   ComputedFact computed;
   try {
     computed = provider.Compute(subject, path);
   } catch (const std::exception& e) {
     computed = ComputedFact::Error(std::string("the fact provider failed: ") + e.what());
   }
-  entry->value = std::move(computed.value);
-  entry->error = std::move(computed.error);
+  Entry entry;
+  entry.subject = &subject;
+  interned_->Name(entry, subject.kind, path);
+  entry.value = std::move(computed.value);
+  entry.error = std::move(computed.error);
   std::lock_guard<std::mutex> lock(shard.mutex);
-  auto [it, inserted] = shard.entries.try_emplace(std::make_pair(&subject, path), std::move(entry));
-  return *it->second;  // another thread may have won the race: its entry is the one kept
+  // Another thread may have won the race: its entry is the one kept.
+  return shard.subjects[&subject].try_emplace(Shard::Key(*entry.path, false), std::move(entry)).first->second;
 }
 
 const ComputedFactCache::Entry& ComputedFactCache::Group(const Subject& subject, const std::string& path) {
   Shard& shard = shards_[ShardOf(subject)];
+  {
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    if (auto paths = shard.subjects.find(&subject); paths != shard.subjects.end()) {
+      if (auto it = paths->second.find(Shard::Key(path, true)); it != paths->second.end()) return it->second;
+    }
+  }
+  Entry entry;
+  entry.subject = &subject;
+  interned_->Name(entry, subject.kind, path);
+  entry.group = true;
   std::lock_guard<std::mutex> lock(shard.mutex);
-  // Groups have their own keys (a trailing '/'): a provider may also have been
-  // asked for the group's path as a fact. Built in a reused buffer, so that a
-  // hit copies no string.
-  thread_local std::string group_key;
-  group_key.assign(path).push_back('/');
-  auto found = shard.entries.find(std::pair<const Subject*, std::string_view>(&subject, group_key));
-  if (found != shard.entries.end()) return *found->second;
-  auto entry = std::make_unique<Entry>();
-  entry->subject = &subject;
-  entry->path = path;
-  entry->full_path = Join(facts::SubjectKindName(subject.kind), path);
-  entry->group = true;
-  const Entry& added = *entry;
-  shard.entries.emplace(std::make_pair(&subject, group_key), std::move(entry));
-  return added;
+  return shard.subjects[&subject].try_emplace(Shard::Key(*entry.path, true), std::move(entry)).first->second;
 }
 
 void ComputedFactCache::Evict(const Subject& subject) {
   Shard& shard = shards_[ShardOf(subject)];
   std::lock_guard<std::mutex> lock(shard.mutex);
-  auto first = shard.entries.lower_bound(std::pair<const Subject*, std::string_view>(&subject, {}));
-  auto last = first;
-  while (last != shard.entries.end() && last->first.first == &subject) ++last;
-  shard.entries.erase(first, last);
+  shard.subjects.erase(&subject);
 }
 
 SubjectScope::SubjectScope(const Subject& subject, FactCapture* capture, const BindingOptions* options)
@@ -375,8 +379,8 @@ std::optional<MissingFact> FindMissingFact(const Subject& subject, const FactCap
     if (it->virtual_group) {
       const auto* entry = static_cast<const ComputedFactCache::Entry*>(it->object);
       owner = entry->subject;
-      relative = Join(entry->path, field);
-      display = Join(entry->full_path, field);
+      relative = Join(*entry->path, field);
+      display = Join(*entry->full_path, field);
     } else {
       std::optional<NodePath> where = PathOf(subject, static_cast<const Json*>(it->object));
       if (!where) continue;

@@ -73,13 +73,16 @@ class ComputedFactCache {
 
  private:
   struct Shard;
+  struct InternedPaths;
   std::unique_ptr<Shard[]> shards_;
+  std::unique_ptr<InternedPaths> interned_;
 };
 
 struct ComputedFactCache::Entry {
   const Subject* subject = nullptr;
-  std::string path;  // below the subject: "identity.cert.days_to_expiry"
-  std::string full_path;  // "device.identity.cert.days_to_expiry"
+  // Both shared by every entry of the path and kind, and kept by the cache.
+  const std::string* path = nullptr;       // below the subject: "identity.cert.days_to_expiry"
+  const std::string* full_path = nullptr;  // "device.identity.cert.days_to_expiry"
   bool group = false;
   std::optional<nlohmann::json> value;
   std::string error;
