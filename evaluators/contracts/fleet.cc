@@ -267,13 +267,23 @@ LastSeriesRead& ThreadLastSeries() {
 
 std::atomic<uint64_t> next_fleet_serial{1};
 
-// Thread-local read connections: SQLite connections are not shared across
-// threads, and each worker decodes its own streams.
-TelemetryStore* ThreadStore(const std::string& path, std::string* error) {
-  thread_local std::map<std::string, std::unique_ptr<TelemetryStore>> stores;
-  std::unique_ptr<TelemetryStore>& store = stores[path];
-  if (!store) store = TelemetryStore::Open(path, TelemetryStore::Mode::kReadOnly, error);
-  return store.get();
+// Each thread's read connection, for the fleet that last read on the thread:
+// SQLite connections are not shared across threads, and each worker decodes
+// its own streams. The connection holds one read snapshot of the store for
+// the fleet's run, so a later fleet (a later run in the same process, which
+// may see a store written since) opens its own.
+TelemetryStore* ThreadStore(uint64_t fleet_serial, const std::string& path, std::string* error) {
+  struct Connection {
+    uint64_t fleet_serial = 0;
+    std::unique_ptr<TelemetryStore> store;
+  };
+  thread_local Connection connection;
+  if (connection.store && connection.fleet_serial == fleet_serial) return connection.store.get();
+  connection.store.reset();
+  connection.store = TelemetryStore::Open(path, TelemetryStore::Mode::kReadOnly, error);
+  if (connection.store && !connection.store->HoldReadSnapshot(error)) connection.store.reset();
+  connection.fleet_serial = fleet_serial;
+  return connection.store.get();
 }
 
 nlohmann::json FactValue(const StreamFactInfo& info, const StreamMetrics& metrics) {
@@ -639,7 +649,7 @@ std::shared_ptr<const Series> Fleet::SeriesOf(const subjects::Subject& stream, s
   const int64_t stream_id = binding->second.stream_id;
   LastSeriesRead& last = ThreadLastSeries();
   if (last.series && last.fleet_serial == serial_ && last.stream_id == stream_id) return last.series;
-  TelemetryStore* store = ThreadStore(options_.store_path, error);
+  TelemetryStore* store = ThreadStore(serial_, options_.store_path, error);
   if (store == nullptr) return nullptr;
   auto series = std::make_shared<Series>();
   if (!store->ReadSeries(stream_id, options_.window.from_us, options_.window.to_us, series.get(), error)) {

@@ -94,7 +94,7 @@ class Fleet {
   std::map<std::string, BoundStream, std::less<>> streams_;  // by stream subject id
   std::map<std::string, std::vector<std::string>, std::less<>> device_streams_;  // device id → stream subject ids
   const subjects::SubjectSet* subjects_ = nullptr;
-  uint64_t serial_ = 0;  // tells this fleet's series apart in the per-thread slot
+  uint64_t serial_ = 0;  // tells this fleet's series and read connection apart in the per-thread slots
   struct Cache;
   std::shared_ptr<Cache> cache_;
 };

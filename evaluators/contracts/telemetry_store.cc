@@ -439,6 +439,14 @@ bool TelemetryStore::ReadSeries(int64_t stream_id, int64_t from_us, int64_t to_u
   return true;
 }
 
+bool TelemetryStore::HoldReadSnapshot(std::string* error) {
+  if (mode_ != Mode::kReadOnly || !Execute(db_, "BEGIN")) {
+    *error = Fail("cannot begin a read transaction");
+    return false;
+  }
+  return true;
+}
+
 bool TelemetryStore::ReadTotals(Totals* totals, std::string* error) {
   Statement q;
   if (!q.Prepare(db_,

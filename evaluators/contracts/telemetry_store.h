@@ -104,6 +104,11 @@ class TelemetryStore {
 
   const std::string& path() const { return path_; }
 
+  // Keeps one read transaction open until the store is closed (kReadOnly):
+  // every later read sees the store as it was at the first, and none takes
+  // and drops the file's locks again. For a reader making many small reads.
+  bool HoldReadSnapshot(std::string* error);
+
   // ---- reading ------------------------------------------------------------
   // Every stream, ordered by device then sensor.
   bool ListStreams(std::vector<StreamInfo>* streams, std::string* error);

@@ -2,6 +2,8 @@
 // - Fleet::SeriesOf keeps the last series each thread read: a stream's
 //   consumers share one decode, and a second fleet over another store never
 //   sees the first fleet's series, though their streams have the same ids;
+// - each thread reads one snapshot of the store per fleet: a later fleet
+//   sees what was written since;
 // - the `contract.*` and `lineage.*` facts come from the contract a stream is
 //   bound to, served by a provider, and are absent from the documents.
 
@@ -102,6 +104,33 @@ TEST_F(FleetStreamsTest, AnotherFleetWithTheSameStreamIdsReadsItsOwnStore) {
   EXPECT_EQ(from_b->values.front(), 7.0);
   // And the first fleet, read again after the second, still reads its own.
   EXPECT_EQ(a.fleet->SeriesOf(*a.stream, &error)->size(), 30u);
+}
+
+TEST_F(FleetStreamsTest, ALaterFleetOverTheSameStoreSeesTheSamplesWrittenSince) {
+  const std::string path = MakeStore("a.db", 30, 1.5);
+  Loaded before;
+  LoadFleet(path, &before);
+  std::string error;
+  ASSERT_NE(before.fleet->SeriesOf(*before.stream, &error), nullptr) << error;
+  {
+    auto store = TelemetryStore::Open(path, TelemetryStore::Mode::kReadWrite, &error);
+    ASSERT_NE(store, nullptr) << error;
+    SampleBatch batch;
+    for (int i = 30; i < 40; ++i) {
+      batch.timestamps_us.push_back(i * kMinuteUs);
+      batch.values.push_back(2.5);
+    }
+    WriteStats stats;
+    ASSERT_TRUE(store->BeginWrite(&error)) << error;
+    ASSERT_TRUE(store->WriteSamples({"dev-1", "temp"}, &batch, &stats, &error)) << error;
+    ASSERT_TRUE(store->CommitWrite(&error)) << error;
+  }
+  Loaded after;
+  LoadFleet(path, &after);
+  std::shared_ptr<const Series> series = after.fleet->SeriesOf(*after.stream, &error);
+  ASSERT_NE(series, nullptr) << error;
+  ASSERT_EQ(series->size(), 40u);
+  EXPECT_EQ(series->values.back(), 2.5);
 }
 
 TEST_F(FleetStreamsTest, AStoreThatCannotBeReadGivesNoSeriesAndAnError) {
