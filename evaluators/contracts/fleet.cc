@@ -288,11 +288,11 @@ TelemetryStore* ThreadStore(uint64_t fleet_serial, const std::string& path, std:
 
 nlohmann::json FactValue(const StreamFactInfo& info, const StreamMetrics& metrics) {
   if (info.double_member != nullptr) {
-    const std::optional<double>& value = metrics.*(info.double_member);
+    const OptionalDouble value = metrics.*(info.double_member);
     if (!value) return nullptr;
     return *value;
   }
-  const std::optional<int64_t>& value = metrics.*(info.int_member);
+  const OptionalInt64 value = metrics.*(info.int_member);
   if (!value) return nullptr;
   if (info.type == StreamFactType::kTimestamp) return Rfc3339(*value);
   return *value;

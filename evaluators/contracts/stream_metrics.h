@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "evaluators/contracts/packed_optional.h"
 #include "evaluators/contracts/series.h"
 
 namespace stagegate::contracts {
@@ -60,66 +61,67 @@ struct StreamExpectations {
 
 // Every computed fact of one stream in one window. Absent (nullopt) means the
 // fact is not defined for this stream and window: empty window, too few
-// samples, or an expectation it needs was not declared.
+// samples, or an expectation it needs was not declared. The optionals are
+// packed (packed_optional.h): a fleet keeps one of these per stream.
 struct StreamMetrics {
   // --- stream.quality.* ---
   // Effective window length in seconds times the nominal rate (not rounded).
-  std::optional<double> expected_samples;
+  OptionalDouble expected_samples;
   // Rows in the window, NaN, ±inf and sentinels included.
-  std::optional<int64_t> received_samples;
+  OptionalInt64 received_samples;
   // 1 − valid values / expected_samples, clamped to [0, 1]: over-delivery
   // (more valid values than expected) is 0, not negative.
-  std::optional<double> missing_ratio;
+  OptionalDouble missing_ratio;
   // Longest interval without a valid value, seconds, the window edges
   // included: window start → first valid value, between consecutive valid
   // values, last valid value → end (end = min(to, now); never negative).
   // With no valid value at all, the whole effective window.
-  std::optional<double> max_gap_s;
+  OptionalDouble max_gap_s;
   // Number of those intervals longer than the gap threshold (max_gap_s
   // expectation, else two nominal periods).
-  std::optional<int64_t> gap_count;
+  OptionalInt64 gap_count;
   // Observed rate while sending: (rows − 1) / (last row − first row), Hz.
   // Needs two rows at distinct times.
-  std::optional<double> sample_rate_hz;
+  OptionalDouble sample_rate_hz;
   // 99th percentile of |interval − nominal period| over intervals between
   // consecutive rows, milliseconds; without a nominal rate, of
   // |interval − median interval|. Needs two rows.
-  std::optional<double> jitter_ms_p99;
+  OptionalDouble jitter_ms_p99;
   // now − last row, seconds. Negative when the device clock runs ahead of
   // the evaluation's clock (which clock_skew_s shows).
-  std::optional<double> freshness_s;
+  OptionalDouble freshness_s;
   // Median of (received − device time) over rows whose receive time is
   // known, seconds, signed: positive when samples arrive after their device
   // timestamp (latency or a device clock running behind). Absent when no row
   // in the window has a receive time.
-  std::optional<double> clock_skew_s;
+  OptionalDouble clock_skew_s;
   // Rows that arrived after a later sample of the stream / rows.
-  std::optional<double> out_of_order_ratio;
+  OptionalDouble out_of_order_ratio;
   // Dropped duplicate rows / all rows received (kept + dropped).
-  std::optional<double> duplicate_ratio;
+  OptionalDouble duplicate_ratio;
   // Valid values outside [minimum, maximum] / valid values. NaN, ±inf and
   // sentinels are not in the denominator (missing_ratio counts them).
-  std::optional<double> out_of_range_ratio;
+  OptionalDouble out_of_range_ratio;
   // longest_stuck_s / effective window length.
-  std::optional<double> stuck_ratio;
+  OptionalDouble stuck_ratio;
   // Longest run of consecutive rows with identical valid values (exact
   // equality), as time from the run's first to its last row, seconds. A
   // missing value ends a run; a gap between rows does not.
-  std::optional<double> longest_stuck_s;
+  OptionalDouble longest_stuck_s;
   // Timestamp of the newest row, µs since the epoch (quality.last_sample).
-  std::optional<int64_t> last_sample_us;
+  OptionalInt64 last_sample_us;
 
   // --- stream.stats.* over valid values ---
-  std::optional<int64_t> count;  // valid values (0 when every row is missing)
-  std::optional<double> mean;
-  std::optional<double> stddev;  // stats.std: sample standard deviation (n − 1, as pandas); needs two values
-  std::optional<double> min;
-  std::optional<double> max;
+  OptionalInt64 count;  // valid values (0 when every row is missing)
+  OptionalDouble mean;
+  OptionalDouble stddev;  // stats.std: sample standard deviation (n − 1, as pandas); needs two values
+  OptionalDouble min;
+  OptionalDouble max;
   // Quantiles with linear interpolation between closest ranks (numpy's and
   // pandas' default): position (n − 1)·p in the sorted values.
-  std::optional<double> p50;
-  std::optional<double> p95;
-  std::optional<double> p99;
+  OptionalDouble p50;
+  OptionalDouble p95;
+  OptionalDouble p99;
 };
 
 // Reusable buffers for ComputeStreamMetrics. One per thread; not thread-safe.
@@ -168,8 +170,8 @@ struct StreamFactInfo {
   StreamFactType type;
   std::string_view unit;  // "ratio", "s", "ms", "Hz", "" when unitless
   std::string_view description;
-  std::optional<double> StreamMetrics::*double_member = nullptr;
-  std::optional<int64_t> StreamMetrics::*int_member = nullptr;
+  OptionalDouble StreamMetrics::*double_member = nullptr;
+  OptionalInt64 StreamMetrics::*int_member = nullptr;
 };
 
 // Every stream fact ComputeStreamMetrics produces, for the fact schema and
