@@ -163,7 +163,7 @@ void PrintTable(const std::vector<std::pair<std::string, DriftResult>>& results)
     if (r.missing.shifted) missing += " shifted";
     rows.push_back({name, std::string(drift::DriftTestName(r.test)) + (r.chosen_automatically ? "" : "*"),
                     Number(r.statistic), r.p_value ? Number(*r.p_value) : "-",
-                    r.effect_measure.empty() ? "-" : Number(r.effect) + " " + r.effect_measure, Number(r.threshold),
+                    r.effect_measure.empty() ? "-" : Number(r.effect) + " " + std::string(r.effect_measure), Number(r.threshold),
                     r.evaluable ? (r.drifted ? "yes" : "no") : "n/a", missing});
   }
   // Widths in code points: the arrow is one column wide but three bytes.

@@ -96,25 +96,27 @@ struct DriftResult {
   // False when the comparison could not be made (an empty finite reference or
   // current sample); `reason` then says why and `drifted` is false.
   bool evaluable = true;
+  bool drifted = false;  // p_value < threshold for tests; statistic >= threshold for distances
+  bool ks_p_value_exact = false;  // the KS p-value is the exact one (not the asymptotic approximation)
+  bool reference_sampled = false;
+  int bins = 0;  // bins actually used
   std::string reason;
   double statistic = 0.0;          // of the deciding test
   std::optional<double> p_value;   // for ks/chisquare/z; nullopt for distances
   // Effect size beside the p-value: KS D, Cramér's V, |Cohen's h|, or the
   // distance itself for the distance measures.
   double effect = 0.0;
-  std::string effect_measure;  // "ks_d","cramers_v","cohens_h","wasserstein_normed","jensenshannon","psi"
+  // "ks_d","cramers_v","cohens_h","wasserstein_normed","jensenshannon","psi";
+  // a literal (views here and in `binning` keep a fleet's million results small).
+  std::string_view effect_measure;
   double threshold = 0.0;
-  bool drifted = false;  // p_value < threshold for tests; statistic >= threshold for distances
   // Every statistic, whichever test decided (NaN where not computable).
   double ks_statistic, ks_p_value, psi, jensenshannon, wasserstein, wasserstein_normed;
-  bool ks_p_value_exact = false;  // the KS p-value is the exact one (not the asymptotic approximation)
   double cohens_d;  // (mean_cur - mean_ref) / pooled sample SD, signed
   MissingnessShift missing;
-  std::string binning;  // "quantile", "sturges" or "category"
-  int bins = 0;         // bins actually used
+  std::string_view binning;  // "quantile", "sturges", "value", "category" or "none" (a literal)
   double empty_bin_epsilon = kEmptyBinProportion;
   std::int64_t reference_size = 0, current_size = 0;  // finite values compared
-  bool reference_sampled = false;
   std::string reference_digest;
 
   DriftResult();
