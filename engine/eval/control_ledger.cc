@@ -47,8 +47,8 @@ void ControlLedger::Add(const subjects::Subject& subject, uint32_t rule_rank, Ou
     // Outcomes arrive in any order; keep the unmet rule with the smallest id
     // so that the explanation does not depend on the number of threads.
     if (outcome != Outcome::kPass && outcome != Outcome::kNotApplicable &&
-        (tally.unmet_rule.empty() || rule.id < tally.unmet_rule)) {
-      tally.unmet_rule = rule.id;
+        (tally.unmet_rule_rank == Tally::kNoRule || rule.id < rules_[tally.unmet_rule_rank].id)) {
+      tally.unmet_rule_rank = rule_rank;
     }
   }
 }
@@ -69,6 +69,11 @@ std::span<const std::string> ControlLedger::RulesOf(std::string_view control) co
   auto index = control_index_.find(std::string(control));
   if (index == control_index_.end()) return {};
   return rules_of_control_[index->second];
+}
+
+std::string_view ControlLedger::UnmetRule(const Tally& tally) const {
+  if (tally.unmet_rule_rank >= rules_.size()) return {};
+  return rules_[tally.unmet_rule_rank].id;
 }
 
 }  // namespace stagegate::eval

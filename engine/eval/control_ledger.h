@@ -42,9 +42,12 @@ class ControlLedger {
     uint32_t not_evaluable = 0;
     uint32_t waived = 0;
     uint32_t not_applicable = 0;
-    // The first rule (in rule id order) that did not pass: failed, erred,
-    // could not be evaluated or was waived. Empty when every rule passed.
-    std::string_view unmet_rule;
+    // The rank of the first rule (in rule id order) that did not pass:
+    // failed, erred, could not be evaluated or was waived; kNoRule when every
+    // rule passed. ControlLedger::UnmetRule names it. A rank, not the id: a
+    // fleet audit keeps tens of tallies per device.
+    static constexpr uint32_t kNoRule = UINT32_MAX;
+    uint32_t unmet_rule_rank = kNoRule;
 
     // True when some rule passed and none failed, erred, lacked a fact or
     // needed a waiver: a waived failure is an accepted risk, not evidence.
@@ -72,6 +75,8 @@ class ControlLedger {
   // The ids of the run's rules mapped to `control` (rules over zones
   // excluded), in rule id order.
   std::span<const std::string> RulesOf(std::string_view control) const;
+  // The id of the tally's first rule that did not pass; empty when every rule passed.
+  std::string_view UnmetRule(const Tally& tally) const;
 
  private:
   struct Rule {

@@ -17,9 +17,12 @@ struct RequirementStatus {
   std::string reason;  // for kUnassessed and kUnmet
 };
 
-std::string DescribeUnmet(const subjects::Subject& member, const eval::ControlLedger::Tally* tally) {
+std::string DescribeUnmet(const subjects::Subject& member, const eval::ControlLedger::Tally* tally,
+                          const eval::ControlLedger& ledger) {
   if (tally == nullptr) return fmt::format("no rule mapped to it judged {}", member.id);
-  if (!tally->unmet_rule.empty()) return fmt::format("{} does not pass {}", member.id, tally->unmet_rule);
+  if (std::string_view rule = ledger.UnmetRule(*tally); !rule.empty()) {
+    return fmt::format("{} does not pass {}", member.id, rule);
+  }
   return fmt::format("its rules do not apply to {}", member.id);
 }
 
@@ -55,7 +58,7 @@ RequirementStatus Judge(const Requirement& requirement, const ZoneDocument& zone
   for (const subjects::Subject* member : members) {
     const eval::ControlLedger::Tally* tally = ledger.Find(*member, control);
     if (tally != nullptr && tally->Met()) continue;
-    if (unmet++ == 0) example = DescribeUnmet(*member, tally);
+    if (unmet++ == 0) example = DescribeUnmet(*member, tally, ledger);
   }
   if (unmet == 0) return {Status::kMet, {}};
   return {Status::kUnmet, fmt::format("{} of {} members do not meet it ({})", unmet, members.size(), example)};

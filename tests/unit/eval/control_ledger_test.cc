@@ -155,7 +155,7 @@ TEST_F(ControlLedgerTest, TalliesCountEveryMappedRuleAndNameTheUnmetOne) {
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->pass, 2u);
   EXPECT_TRUE(t->Met());
-  EXPECT_TRUE(t->unmet_rule.empty());
+  EXPECT_TRUE(ledger_.UnmetRule(*t).empty());
   // Integrity does not apply to odd ids: C-2 has only a not_applicable.
   t = ledger_.Find(*odd, "f:C-2");
   ASSERT_NE(t, nullptr);
@@ -166,13 +166,13 @@ TEST_F(ControlLedgerTest, TalliesCountEveryMappedRuleAndNameTheUnmetOne) {
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->waived, 1u);
   EXPECT_FALSE(t->Met());
-  EXPECT_EQ(t->unmet_rule, "p/integrity");
+  EXPECT_EQ(ledger_.UnmetRule(*t), "p/integrity");
   t = ledger_.Find(*waived, "f:C-1");
   EXPECT_EQ(t->fail, 1u);
-  EXPECT_EQ(t->unmet_rule, "p/identity");  // the smallest failing rule id
+  EXPECT_EQ(ledger_.UnmetRule(*t), "p/identity");  // the smallest failing rule id
   t = ledger_.Find(*bad, "f:C-1");
   EXPECT_EQ(t->fail, 2u);
-  EXPECT_EQ(t->unmet_rule, "p/identity");
+  EXPECT_EQ(ledger_.UnmetRule(*t), "p/identity");
   // Controls no rule maps to, and rules without controls, leave no tally.
   EXPECT_EQ(ledger_.Find(*good, "f:C-3"), nullptr);
   ASSERT_EQ(ledger_.RulesOf("f:C-1").size(), 2u);
