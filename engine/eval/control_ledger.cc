@@ -71,6 +71,10 @@ std::span<const std::string> ControlLedger::RulesOf(std::string_view control) co
   return rules_of_control_[index->second];
 }
 
+void ControlLedger::ShrinkToFit(const subjects::Subject& subject) {
+  if (auto found = tallies_.find(&subject); found != tallies_.end()) found->second.shrink_to_fit();
+}
+
 std::string_view ControlLedger::UnmetRule(const Tally& tally) const {
   if (tally.unmet_rule_rank >= rules_.size()) return {};
   return rules_[tally.unmet_rule_rank].id;

@@ -66,7 +66,8 @@ class ControlLedger {
     return kinds_.empty() || std::find(kinds_.begin(), kinds_.end(), kind) != kinds_.end();
   }
   // Records that rule `rule_rank` judged `subject` with `outcome`. Not
-  // thread-safe: Evaluate collects outcomes per worker and adds them here.
+  // thread-safe: Evaluate's workers add a subject's outcomes under a lock
+  // when it is judged.
   void Add(const subjects::Subject& subject, uint32_t rule_rank, Outcome outcome);
 
   // The tally of `control` ("iec62443-3-3:SR-1.8") for `subject`; null when
@@ -75,6 +76,9 @@ class ControlLedger {
   // The ids of the run's rules mapped to `control` (rules over zones
   // excluded), in rule id order.
   std::span<const std::string> RulesOf(std::string_view control) const;
+  // Gives back what the subject's tallies reserved for growth, once its
+  // outcomes are all added (a fleet has a hundred thousand devices).
+  void ShrinkToFit(const subjects::Subject& subject);
   // The id of the tally's first rule that did not pass; empty when every rule passed.
   std::string_view UnmetRule(const Tally& tally) const;
 

@@ -66,10 +66,10 @@ struct Worker {
   // Selector results per policy for the current subject: 0 not yet, else 1 + the state.
   std::vector<uint8_t> selector_state;
   std::vector<cel::Value> selector_value;
-  // (subject, rule rank, outcome) of rules mapped to controls, for the
-  // control ledger; only when one is requested.
+  // (rule rank, outcome) of the rules mapped to controls that judged the
+  // current subject, for the control ledger; only when one is requested.
+  // Added to the ledger when the subject is done (FlushLedger).
   struct LedgerEntry {
-    const Subject* subject;
     uint32_t rule_rank;
     Outcome outcome;
   };
@@ -188,7 +188,10 @@ class Run {
   void StartWorker(Worker& worker);
   void Work(Worker& worker, size_t worker_index, size_t end);
   void RunWave(std::vector<Worker>& workers, size_t begin, size_t end, std::string& error);
-  void FillLedger(std::vector<Worker>& workers);
+  // Adds the outcomes the worker gathered for `subject` to the control
+  // ledger. Subjects are flushed as they finish, so the ledger is complete
+  // when the first wave ends, and no worker holds a fleet's entries.
+  void FlushLedger(Worker& worker, const Subject& subject);
   void JudgeSubject(Worker& worker, size_t worker_index, const Subject& subject, uint32_t subject_rank,
                     const std::vector<const RuleRun*>& rules);
   void Record(Worker& worker, size_t worker_index, const RuleRun& rule, const Subject& subject, uint32_t subject_rank,
@@ -210,6 +213,7 @@ class Run {
   std::atomic<size_t> next_{0};
   std::atomic<size_t> judged_{0};
   std::mutex progress_mutex_;
+  std::mutex ledger_mutex_;  // guards options_.control_ledger while the workers fill it
   cel::Value now_;
   subjects::ComputedFactCache cache_;
   subjects::BindingOptions binding_;
@@ -339,7 +343,7 @@ void Run::Record(Worker& worker, size_t worker_index, const RuleRun& rule, const
   const bool to_ledger = options_.control_ledger != nullptr && options_.control_ledger->Records(subject.kind) &&
                          !rule.info.controls.empty();
   if (outcome == Outcome::kPass || outcome == Outcome::kNotApplicable) {
-    if (to_ledger) worker.ledger_entries.push_back({&subject, static_cast<uint32_t>(rule.rank), outcome});
+    if (to_ledger) worker.ledger_entries.push_back({static_cast<uint32_t>(rule.rank), outcome});
     if (outcome == Outcome::kPass) {
       ++worker.counts.pass;
       ++worker.rule_counts[rule.rank].pass;
@@ -398,7 +402,7 @@ void Run::Record(Worker& worker, size_t worker_index, const RuleRun& rule, const
     case Outcome::kWaived: ++worker.counts.waived; ++rule_counts.waived; break;
     default: break;
   }
-  if (to_ledger) worker.ledger_entries.push_back({&subject, static_cast<uint32_t>(rule.rank), outcome});
+  if (to_ledger) worker.ledger_entries.push_back({static_cast<uint32_t>(rule.rank), outcome});
   worker.details.push_back(std::move(detail));
   worker.outcomes.push_back({static_cast<uint32_t>(rule.rank), subject_rank, outcome,
                              static_cast<uint32_t>(worker_index), static_cast<int32_t>(worker.details.size() - 1)});
@@ -469,6 +473,7 @@ void Run::JudgeSubject(Worker& worker, size_t worker_index, const Subject& subje
     }
   }
   worker.activation = nullptr;
+  FlushLedger(worker, subject);
   // A subject's computed facts are read only while it is judged, except a
   // device's, which its streams read through `stream.device`: drop them now
   // rather than hold every stream's facts until the run ends (at fleet scale
@@ -532,14 +537,14 @@ void Run::RunWave(std::vector<Worker>& workers, size_t begin, size_t end, std::s
   for (std::thread& t : threads) t.join();
 }
 
-void Run::FillLedger(std::vector<Worker>& workers) {
-  for (Worker& worker : workers) {
-    for (const Worker::LedgerEntry& entry : worker.ledger_entries) {
-      options_.control_ledger->Add(*entry.subject, entry.rule_rank, entry.outcome);
-    }
-    worker.ledger_entries.clear();
-    worker.ledger_entries.shrink_to_fit();
+void Run::FlushLedger(Worker& worker, const Subject& subject) {
+  if (worker.ledger_entries.empty()) return;
+  std::lock_guard<std::mutex> lock(ledger_mutex_);
+  for (const Worker::LedgerEntry& entry : worker.ledger_entries) {
+    options_.control_ledger->Add(subject, entry.rule_rank, entry.outcome);
   }
+  options_.control_ledger->ShrinkToFit(subject);
+  worker.ledger_entries.clear();
 }
 
 RunResult Run::Execute(std::string* internal_error) {
@@ -561,7 +566,6 @@ RunResult Run::Execute(std::string* internal_error) {
   // Zones summarise their members' outcomes: they are judged in a second
   // wave, after the ledger holds everything else.
   RunWave(workers, 0, zones_begin_, error);
-  if (options_.control_ledger != nullptr) FillLedger(workers);
   if (error.empty() && zones_begin_ < work_.size()) RunWave(workers, zones_begin_, work_.size(), error);
   if (!error.empty() && internal_error != nullptr) *internal_error = error;
 
