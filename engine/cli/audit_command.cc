@@ -123,10 +123,10 @@ void LeaveToProcessExit(std::unique_ptr<AuditState> state) {
 
 // Frees the evaluators' state (stream metrics, drift comparisons, device
 // trust, the fleet's bindings) on a thread of its own once the fleet panels
-// are drawn: nothing after them reads it, the evidence record and the reports
-// would otherwise be built on top of it, and the second core is idle while
-// they are written. The freed pages go back to the system: the evaluation's
-// workers allocated them, in arenas the writing thread does not use.
+// are drawn, while the previous audit is read: nothing after the panels reads
+// it, and the evidence record and the reports would otherwise be built on top
+// of it. The freed pages go back to the system: the evaluation's workers
+// allocated them, in arenas the main thread does not use.
 std::jthread ReleaseEvaluatorState(fleet_support::ContractRun& contract_run) {
   return std::jthread(
       [providers = std::move(contract_run.providers), fleet = std::move(contract_run.fleet)]() mutable {
@@ -170,6 +170,10 @@ int RunAudit(const AuditArguments& args) {
     report.trend = CompareWithPreviousAudit(store_path, result, run.inputs);
   }
 
+  // The record is built once the state is freed and trimmed: the workers'
+  // arenas hold those pages, which this thread's allocations cannot reuse,
+  // so building it beside them would add it to the audit's peak.
+  release.join();
   // Recorded first: the OSCAL results name the record's leaf in the log.
   evidence_support::Recorder::Recorded& recorded = state->recorded;
   // The coverage, roll-ups and trend go into the record with the run, so that
