@@ -440,7 +440,12 @@ bool TelemetryStore::ReadSeries(int64_t stream_id, int64_t from_us, int64_t to_u
 }
 
 bool TelemetryStore::HoldReadSnapshot(std::string* error) {
-  if (mode_ != Mode::kReadOnly || !Execute(db_, "BEGIN")) {
+  if (mode_ != Mode::kReadOnly) {
+    // A writer holding a transaction open would block every other writer.
+    *error = fmt::format("{}: a read snapshot needs the store opened read-only", path_);
+    return false;
+  }
+  if (!Execute(db_, "BEGIN")) {
     *error = Fail("cannot begin a read transaction");
     return false;
   }

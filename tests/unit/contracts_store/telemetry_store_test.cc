@@ -89,6 +89,36 @@ TEST_F(TelemetryStoreTest, RoundTripAcrossBlocks) {
   EXPECT_EQ(streams[0].last_us, static_cast<int64_t>(n) * 1'000'000);
 }
 
+TEST_F(TelemetryStoreTest, AReadSnapshotKeepsTheStoreAsItWasAtItsFirstRead) {
+  auto writer = OpenWrite();
+  const StreamKey key{"dev-1", "temperature"};
+  Write(writer.get(), key, Regular(1'000'000, 1'000'000, 10));
+  std::string error;
+  auto reader = TelemetryStore::Open(path_, TelemetryStore::Mode::kReadOnly, &error);
+  ASSERT_NE(reader, nullptr) << error;
+  ASSERT_TRUE(reader->HoldReadSnapshot(&error)) << error;
+  Series series;
+  ASSERT_TRUE(reader->ReadSeries(key, INT64_MIN, INT64_MAX, &series, &error)) << error;
+  EXPECT_EQ(series.size(), 10u);
+  // A write committed after the snapshot's first read is not seen by it...
+  Write(writer.get(), key, Regular(100'000'000, 1'000'000, 5));
+  ASSERT_TRUE(reader->ReadSeries(key, INT64_MIN, INT64_MAX, &series, &error)) << error;
+  EXPECT_EQ(series.size(), 10u);
+  // ...but is by a connection opened since.
+  auto later = TelemetryStore::Open(path_, TelemetryStore::Mode::kReadOnly, &error);
+  ASSERT_NE(later, nullptr) << error;
+  ASSERT_TRUE(later->ReadSeries(key, INT64_MIN, INT64_MAX, &series, &error)) << error;
+  EXPECT_EQ(series.size(), 15u);
+}
+
+TEST_F(TelemetryStoreTest, AReadSnapshotOfAWritableStoreIsRefusedByName) {
+  auto writer = OpenWrite();
+  std::string error;
+  EXPECT_FALSE(writer->HoldReadSnapshot(&error));
+  EXPECT_NE(error.find(path_), std::string::npos) << error;
+  EXPECT_NE(error.find("needs the store opened read-only"), std::string::npos) << error;
+}
+
 TEST_F(TelemetryStoreTest, WindowReadsAtBlockEdges) {
   auto store = OpenWrite();
   const StreamKey key{"dev-1", "vibration"};
