@@ -220,10 +220,13 @@ bool FactProviderRegistry::IsPrefix(facts::SubjectKind kind, std::string_view pr
 }
 
 bool FactProviderRegistry::ServesBelow(facts::SubjectKind kind, std::string_view prefix) const {
-  thread_local std::string start;
-  start.assign(prefix).push_back('.');
-  auto it = providers_.lower_bound(std::pair<facts::SubjectKind, std::string_view>(kind, start));
-  return it != providers_.end() && it->first.first == kind && it->first.second.compare(0, start.size(), start) == 0;
+  // The kind's registered prefixes that extend `prefix` sort together right
+  // after it; a provider serves below it when one continues with a '.'.
+  for (auto it = providers_.upper_bound(std::pair<facts::SubjectKind, std::string_view>(kind, prefix));
+       it != providers_.end() && it->first.first == kind && it->first.second.starts_with(prefix); ++it) {
+    if (it->first.second[prefix.size()] == '.') return true;
+  }
+  return false;
 }
 
 struct ComputedFactCache::Shard {
@@ -235,22 +238,41 @@ struct ComputedFactCache::Shard {
   // live in the map's nodes, which never move.
   using Key = std::pair<std::string_view, bool>;
   std::unordered_map<const Subject*, std::map<Key, Entry>> subjects;
+
+  // The subject's entry for (path, group), or null.
+  const Entry* Find(const Subject& subject, std::string_view path, bool group) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto paths = subjects.find(&subject);
+    if (paths == subjects.end()) return nullptr;
+    auto it = paths->second.find(Key(path, group));
+    return it == paths->second.end() ? nullptr : &it->second;
+  }
+
+  // Keeps `entry` unless another thread stored one first; returns the kept one.
+  const Entry& Insert(Entry entry) {
+    std::lock_guard<std::mutex> lock(mutex);
+    const Key key(*entry.path, entry.group);
+    return subjects[entry.subject].try_emplace(key, std::move(entry)).first->second;
+  }
 };
 
 // Each path a fact was asked by, once per subject kind, with its full path:
 // the entries of a hundred thousand streams share a few dozen strings.
 struct ComputedFactCache::InternedPaths {
+  struct Names {
+    std::string path, full_path;
+  };
   std::mutex mutex;
-  std::map<std::string, std::string, std::less<>> path_by_full_path;
+  std::map<facts::SubjectKind, std::map<std::string, Names, std::less<>>> by_kind_and_path;
 
   // Points `entry` at the interned path and full path of (kind, path).
   void Name(Entry& entry, facts::SubjectKind kind, const std::string& path) {
-    std::string full_path = Join(facts::SubjectKindName(kind), path);
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = path_by_full_path.find(full_path);
-    if (it == path_by_full_path.end()) it = path_by_full_path.emplace(std::move(full_path), path).first;
-    entry.full_path = &it->first;
-    entry.path = &it->second;
+    std::map<std::string, Names, std::less<>>& by_path = by_kind_and_path[kind];
+    auto it = by_path.find(path);
+    if (it == by_path.end()) it = by_path.emplace(path, Names{path, Join(facts::SubjectKindName(kind), path)}).first;
+    entry.path = &it->second.path;
+    entry.full_path = &it->second.full_path;
   }
 };
 
@@ -266,12 +288,7 @@ ComputedFactCache::~ComputedFactCache() = default;
 const ComputedFactCache::Entry& ComputedFactCache::Get(const Subject& subject, const std::string& path,
                                                       const FactProvider& provider) {
   Shard& shard = shards_[ShardOf(subject)];
-  {
-    std::lock_guard<std::mutex> lock(shard.mutex);
-    if (auto paths = shard.subjects.find(&subject); paths != shard.subjects.end()) {
-      if (auto it = paths->second.find(Shard::Key(path, false)); it != paths->second.end()) return it->second;
-    }
-  }
+  if (const Entry* cached = shard.Find(subject, path, false)) return *cached;
   // Computed outside the lock: a provider may read other facts of the subject.
   ComputedFact computed;
   try {
@@ -284,25 +301,18 @@ const ComputedFactCache::Entry& ComputedFactCache::Get(const Subject& subject, c
   interned_->Name(entry, subject.kind, path);
   entry.value = std::move(computed.value);
   entry.error = std::move(computed.error);
-  std::lock_guard<std::mutex> lock(shard.mutex);
   // Another thread may have won the race: its entry is the one kept.
-  return shard.subjects[&subject].try_emplace(Shard::Key(*entry.path, false), std::move(entry)).first->second;
+  return shard.Insert(std::move(entry));
 }
 
 const ComputedFactCache::Entry& ComputedFactCache::Group(const Subject& subject, const std::string& path) {
   Shard& shard = shards_[ShardOf(subject)];
-  {
-    std::lock_guard<std::mutex> lock(shard.mutex);
-    if (auto paths = shard.subjects.find(&subject); paths != shard.subjects.end()) {
-      if (auto it = paths->second.find(Shard::Key(path, true)); it != paths->second.end()) return it->second;
-    }
-  }
+  if (const Entry* cached = shard.Find(subject, path, true)) return *cached;
   Entry entry;
   entry.subject = &subject;
   interned_->Name(entry, subject.kind, path);
   entry.group = true;
-  std::lock_guard<std::mutex> lock(shard.mutex);
-  return shard.subjects[&subject].try_emplace(Shard::Key(*entry.path, true), std::move(entry)).first->second;
+  return shard.Insert(std::move(entry));
 }
 
 void ComputedFactCache::Evict(const Subject& subject) {

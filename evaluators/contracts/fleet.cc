@@ -608,7 +608,7 @@ std::shared_ptr<const StreamMetrics> Fleet::MetricsOf(const subjects::Subject& s
   if (binding == streams_.end()) return nullptr;  // not from the store
   Cache::Entry& cached = cache_->entries[binding->second.metrics_slot];
   std::call_once(cached.once, [&]() {
-    std::shared_ptr<const Series> series = SeriesOf(stream, &cached.error);
+    std::shared_ptr<const Series> series = ReadSeries(binding->second.stream_id, &cached.error);
     if (!series) return;
     cached.metrics = std::make_shared<const StreamMetrics>(
         ComputeStreamMetrics(*series, options_.window, binding->second.expectations, options_.now_us));
@@ -646,7 +646,10 @@ const subjects::Subject* Fleet::DeviceOf(const subjects::Subject& stream) const 
 std::shared_ptr<const Series> Fleet::SeriesOf(const subjects::Subject& stream, std::string* error) const {
   auto binding = streams_.find(stream.id);
   if (binding == streams_.end()) return std::make_shared<const Series>();
-  const int64_t stream_id = binding->second.stream_id;
+  return ReadSeries(binding->second.stream_id, error);
+}
+
+std::shared_ptr<const Series> Fleet::ReadSeries(int64_t stream_id, std::string* error) const {
   LastSeriesRead& last = ThreadLastSeries();
   if (last.series && last.fleet_serial == serial_ && last.stream_id == stream_id) return last.series;
   TelemetryStore* store = ThreadStore(serial_, options_.store_path, error);

@@ -90,6 +90,9 @@ class Fleet {
   };
 
  private:
+  // SeriesOf for the store's stream id (its binding already found).
+  std::shared_ptr<const Series> ReadSeries(int64_t stream_id, std::string* error) const;
+
   FleetOptions options_;
   std::map<std::string, BoundStream, std::less<>> streams_;  // by stream subject id
   std::map<std::string, std::vector<std::string>, std::less<>> device_streams_;  // device id → stream subject ids
