@@ -530,6 +530,9 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
 
   const auto no_contract = std::make_shared<const ContractFacts>(
       ContractFacts{nlohmann::json::object({{"id", ""}}), nlohmann::json::object()});
+  const auto no_expectations = std::make_shared<const StreamExpectations>();
+  std::map<std::pair<const CompiledContract*, std::string>, std::shared_ptr<const StreamExpectations>>
+      expectations_of;  // by contract and sensor
   std::optional<cel::Value> selector_device;
   std::string selector_device_id;
   nlohmann::json unlisted_device;  // a device the inventory lacks, as selectors see it
@@ -572,22 +575,29 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
     binding.stream_id = info.stream_id;
     if (bound != nullptr) {
       binding.contract = bound->facts;
-      const TimeSeriesSpec spec = bound->contract->ExpectationsFor(info.key.sensor);
-      binding.expectations.nominal_rate_hz = spec.nominal_rate_hz;
-      binding.expectations.max_gap_s = spec.max_gap_s;
-      if (spec.sentinels) binding.expectations.sentinels = *spec.sentinels;
-      if (const SensorSpec* sensor = bound->contract->FindSensor(info.key.sensor)) {
-        binding.expectations.minimum = sensor->minimum;
-        binding.expectations.maximum = sensor->maximum;
+      std::shared_ptr<const StreamExpectations>& shared = expectations_of[{bound, info.key.sensor}];
+      if (!shared) {
+        auto expectations = std::make_shared<StreamExpectations>();
+        const TimeSeriesSpec spec = bound->contract->ExpectationsFor(info.key.sensor);
+        expectations->nominal_rate_hz = spec.nominal_rate_hz;
+        expectations->max_gap_s = spec.max_gap_s;
+        if (spec.sentinels) expectations->sentinels = *spec.sentinels;
+        if (const SensorSpec* sensor = bound->contract->FindSensor(info.key.sensor)) {
+          expectations->minimum = sensor->minimum;
+          expectations->maximum = sensor->maximum;
+        }
+        shared = std::move(expectations);
       }
+      binding.expectations = shared;
     } else {
       binding.contract = no_contract;
+      binding.expectations = no_expectations;
     }
     subjects->AddDocument(std::move(document), {options.store_path, 0});
     binding.metrics_slot = fleet->cache_->entries.size();
     fleet->cache_->entries.emplace_back();
-    fleet->streams_.emplace(subject_id, binding);
-    fleet->device_streams_[info.key.device_id].push_back(subject_id);
+    auto bound_stream = fleet->streams_.emplace(subject_id, std::move(binding)).first;
+    fleet->device_streams_[info.key.device_id].push_back(&bound_stream->first);
   }
   subjects->Finish();
   return fleet;
@@ -611,7 +621,7 @@ std::shared_ptr<const StreamMetrics> Fleet::MetricsOf(const subjects::Subject& s
     std::shared_ptr<const Series> series = ReadSeries(binding->second.stream_id, &cached.error);
     if (!series) return;
     cached.metrics = std::make_shared<const StreamMetrics>(
-        ComputeStreamMetrics(*series, options_.window, binding->second.expectations, options_.now_us));
+        ComputeStreamMetrics(*series, options_.window, *binding->second.expectations, options_.now_us));
   });
   if (!cached.error.empty()) *error = cached.error;
   return cached.metrics;
@@ -621,8 +631,8 @@ std::vector<const subjects::Subject*> Fleet::StreamsOf(std::string_view device_i
   std::vector<const subjects::Subject*> streams;
   auto it = device_streams_.find(device_id);
   if (it == device_streams_.end() || subjects_ == nullptr) return streams;
-  for (const std::string& id : it->second) {
-    if (const subjects::Subject* subject = subjects_->Find(SubjectKind::kStream, id)) streams.push_back(subject);
+  for (const std::string* id : it->second) {
+    if (const subjects::Subject* subject = subjects_->Find(SubjectKind::kStream, *id)) streams.push_back(subject);
   }
   return streams;
 }
@@ -669,7 +679,7 @@ const Fleet::ContractFacts* Fleet::ContractFactsOf(const subjects::Subject& stre
 
 const StreamExpectations* Fleet::ExpectationsOf(const subjects::Subject& stream) const {
   auto binding = streams_.find(stream.id);
-  return binding == streams_.end() ? nullptr : &binding->second.expectations;
+  return binding == streams_.end() ? nullptr : binding->second.expectations.get();
 }
 
 }  // namespace stagegate::contracts

@@ -41,6 +41,11 @@ struct FleetOptions {
 // The result of loading the fleet: what the providers need.
 class Fleet {
  public:
+  Fleet() = default;
+  // Not copyable: device_streams_ points into streams_.
+  Fleet(const Fleet&) = delete;
+  Fleet& operator=(const Fleet&) = delete;
+
   // Adds the inventory's devices and the store's streams to `subjects` (then
   // finishes it again) and binds each stream to its contract. Errors name
   // the file (and line) and what to do.
@@ -84,7 +89,9 @@ class Fleet {
 
   struct BoundStream {
     int64_t stream_id = 0;
-    StreamExpectations expectations;
+    // Shared by the streams of one sensor under one contract (a fleet has a
+    // million streams and a few dozen distinct expectations).
+    std::shared_ptr<const StreamExpectations> expectations;
     std::shared_ptr<const ContractFacts> contract;
     size_t metrics_slot = 0;  // the stream's entry in the metrics cache
   };
@@ -95,7 +102,8 @@ class Fleet {
 
   FleetOptions options_;
   std::map<std::string, BoundStream, std::less<>> streams_;  // by stream subject id
-  std::map<std::string, std::vector<std::string>, std::less<>> device_streams_;  // device id → stream subject ids
+  // device id → its streams' subject ids (the keys of streams_, whose nodes never move)
+  std::map<std::string, std::vector<const std::string*>, std::less<>> device_streams_;
   const subjects::SubjectSet* subjects_ = nullptr;
   uint64_t serial_ = 0;  // tells this fleet's series and read connection apart in the per-thread slots
   struct Cache;
