@@ -28,9 +28,19 @@ void ControlLedger::Begin(std::vector<std::pair<std::string, std::vector<std::st
 }
 
 void ControlLedger::Add(const subjects::Subject& subject, uint32_t rule_rank, Outcome outcome) {
+  Count(tallies_[&subject], rule_rank, outcome);
+}
+
+void ControlLedger::Add(const subjects::Subject& subject, std::span<const RuleOutcome> outcomes) {
+  if (outcomes.empty()) return;
+  Tallies& tallies = tallies_[&subject];
+  for (const RuleOutcome& judged : outcomes) Count(tallies, judged.rule_rank, judged.outcome);
+  tallies.shrink_to_fit();
+}
+
+void ControlLedger::Count(Tallies& tallies, uint32_t rule_rank, Outcome outcome) const {
   if (rule_rank >= rules_.size() || rules_[rule_rank].controls.empty()) return;
   const Rule& rule = rules_[rule_rank];
-  std::vector<std::pair<uint32_t, Tally>>& tallies = tallies_[&subject];
   for (uint32_t control : rule.controls) {
     auto it = std::lower_bound(tallies.begin(), tallies.end(), control,
                                [](const std::pair<uint32_t, Tally>& entry, uint32_t c) { return entry.first < c; });
@@ -69,10 +79,6 @@ std::span<const std::string> ControlLedger::RulesOf(std::string_view control) co
   auto index = control_index_.find(std::string(control));
   if (index == control_index_.end()) return {};
   return rules_of_control_[index->second];
-}
-
-void ControlLedger::ShrinkToFit(const subjects::Subject& subject) {
-  if (auto found = tallies_.find(&subject); found != tallies_.end()) found->second.shrink_to_fit();
 }
 
 std::string_view ControlLedger::UnmetRule(const Tally& tally) const {

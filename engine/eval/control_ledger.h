@@ -69,6 +69,13 @@ class ControlLedger {
   // thread-safe: Evaluate's workers add a subject's outcomes under a lock
   // when it is judged.
   void Add(const subjects::Subject& subject, uint32_t rule_rank, Outcome outcome);
+  struct RuleOutcome {
+    uint32_t rule_rank;
+    Outcome outcome;
+  };
+  // Records all of a judged subject's outcomes at once and gives back what
+  // its tallies reserved for growth (a fleet has a hundred thousand devices).
+  void Add(const subjects::Subject& subject, std::span<const RuleOutcome> outcomes);
 
   // The tally of `control` ("iec62443-3-3:SR-1.8") for `subject`; null when
   // no rule mapped to the control judged the subject.
@@ -76,9 +83,6 @@ class ControlLedger {
   // The ids of the run's rules mapped to `control` (rules over zones
   // excluded), in rule id order.
   std::span<const std::string> RulesOf(std::string_view control) const;
-  // Gives back what the subject's tallies reserved for growth, once its
-  // outcomes are all added (a fleet has a hundred thousand devices).
-  void ShrinkToFit(const subjects::Subject& subject);
   // The id of the tally's first rule that did not pass; empty when every rule passed.
   std::string_view UnmetRule(const Tally& tally) const;
 
@@ -89,11 +93,13 @@ class ControlLedger {
   };
   std::vector<facts::SubjectKind> kinds_;  // empty: every kind but zones
   std::vector<Rule> rules_;
+  using Tallies = std::vector<std::pair<uint32_t, Tally>>;  // sorted by control index
+  void Count(Tallies& tallies, uint32_t rule_rank, Outcome outcome) const;
+
   std::vector<std::string> controls_;
   std::unordered_map<std::string, uint32_t> control_index_;
   std::vector<std::vector<std::string>> rules_of_control_;
-  // Per subject: (control index, tally), sorted by control index.
-  std::unordered_map<const subjects::Subject*, std::vector<std::pair<uint32_t, Tally>>> tallies_;
+  std::unordered_map<const subjects::Subject*, Tallies> tallies_;
 };
 
 }  // namespace stagegate::eval

@@ -69,11 +69,7 @@ struct Worker {
   // (rule rank, outcome) of the rules mapped to controls that judged the
   // current subject, for the control ledger; only when one is requested.
   // Added to the ledger when the subject is done (FlushLedger).
-  struct LedgerEntry {
-    uint32_t rule_rank;
-    Outcome outcome;
-  };
-  std::vector<LedgerEntry> ledger_entries;
+  std::vector<ControlLedger::RuleOutcome> ledger_entries;
 };
 
 class VariablesAccess final : public cel::MapAccess {
@@ -539,11 +535,10 @@ void Run::RunWave(std::vector<Worker>& workers, size_t begin, size_t end, std::s
 
 void Run::FlushLedger(Worker& worker, const Subject& subject) {
   if (worker.ledger_entries.empty()) return;
-  std::lock_guard<std::mutex> lock(ledger_mutex_);
-  for (const Worker::LedgerEntry& entry : worker.ledger_entries) {
-    options_.control_ledger->Add(subject, entry.rule_rank, entry.outcome);
+  {
+    std::lock_guard<std::mutex> lock(ledger_mutex_);
+    options_.control_ledger->Add(subject, worker.ledger_entries);
   }
-  options_.control_ledger->ShrinkToFit(subject);
   worker.ledger_entries.clear();
 }
 

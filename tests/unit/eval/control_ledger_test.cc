@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "engine/eval/engine.h"
 #include "engine/policy/loader.h"
@@ -200,6 +202,34 @@ TEST_F(ControlLedgerTest, ANewRunForgetsTheLastOne) {
   const subjects::Subject* good = inputs_.Find(facts::SubjectKind::kDevice, "d-2");
   Evaluate(*bundle_, inputs_, options_);
   EXPECT_EQ(ledger_.Find(*good, "f:C-1")->pass, 2u);
+}
+
+
+TEST(ControlLedgerAddTest, AllOfASubjectsOutcomesAtOnceCountAsOneByOne) {
+  subjects::Subject one_by_one, at_once;
+  one_by_one.kind = at_once.kind = facts::SubjectKind::kDevice;
+  ControlLedger ledger;
+  ledger.Begin({{"p/b", {"f:C-1", "f:C-2"}}, {"p/a", {"f:C-1"}}, {"p/unmapped", {}}});
+  const std::vector<ControlLedger::RuleOutcome> outcomes = {
+      {0, Outcome::kFail}, {1, Outcome::kWaived}, {2, Outcome::kFail}, {1, Outcome::kPass}, {7, Outcome::kFail}};
+  for (const ControlLedger::RuleOutcome& judged : outcomes) ledger.Add(one_by_one, judged.rule_rank, judged.outcome);
+  ledger.Add(at_once, outcomes);
+  ledger.Add(at_once, std::span<const ControlLedger::RuleOutcome>());  // nothing judged: nothing changes
+  for (const char* control : {"f:C-1", "f:C-2"}) {
+    const ControlLedger::Tally* expected = ledger.Find(one_by_one, control);
+    const ControlLedger::Tally* got = ledger.Find(at_once, control);
+    ASSERT_NE(expected, nullptr);
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(got->pass, expected->pass);
+    EXPECT_EQ(got->fail, expected->fail);
+    EXPECT_EQ(got->waived, expected->waived);
+    EXPECT_EQ(got->unmet_rule_rank, expected->unmet_rule_rank);
+  }
+  // C-1: p/b failed, p/a was waived then passed; the unmet rule is the smallest id.
+  EXPECT_EQ(ledger.Find(at_once, "f:C-1")->pass, 1u);
+  EXPECT_EQ(ledger.Find(at_once, "f:C-1")->fail, 1u);
+  EXPECT_EQ(ledger.UnmetRule(*ledger.Find(at_once, "f:C-1")), "p/a");
+  EXPECT_EQ(ledger.UnmetRule(*ledger.Find(at_once, "f:C-2")), "p/b");
 }
 
 }  // namespace
