@@ -7,6 +7,8 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include <date/date.h>
@@ -531,8 +533,9 @@ std::shared_ptr<Fleet> Fleet::Load(const FleetOptions& options, const ContractSe
   const auto no_contract = std::make_shared<const ContractFacts>(
       ContractFacts{nlohmann::json::object({{"id", ""}}), nlohmann::json::object()});
   const auto no_expectations = std::make_shared<const StreamExpectations>();
-  std::map<std::pair<const CompiledContract*, std::string>, std::shared_ptr<const StreamExpectations>>
-      expectations_of;  // by contract and sensor
+  // By contract and sensor; the names are views of `streams`, which outlives the map.
+  std::map<std::pair<const CompiledContract*, std::string_view>, std::shared_ptr<const StreamExpectations>>
+      expectations_of;
   std::optional<cel::Value> selector_device;
   std::string selector_device_id;
   nlohmann::json unlisted_device;  // a device the inventory lacks, as selectors see it
