@@ -521,7 +521,7 @@ namespace {
 // Reads one side's buckets into `out` (validated: ascending indices in range,
 // positive counts); returns their total.
 std::int64_t ReadBuckets(Reader& r, std::uint16_t version, std::string_view side,
-                         std::map<std::int32_t, std::int64_t>* out) {
+                         std::vector<std::pair<std::int32_t, std::int64_t>>* out) {
   const std::uint64_t n = version == 1 ? r.U32() : r.Varint();
   if (!r.ok()) return 0;
   if (n > r.remaining() / (version == 1 ? 12 : 2)) {
@@ -556,7 +556,7 @@ std::int64_t ReadBuckets(Reader& r, std::uint16_t version, std::string_view side
     } else if (count == 0) {
       r.Fail(fmt::format("{} bucket {} has count 0", side, index));
     } else {
-      out->emplace(static_cast<std::int32_t>(index), count);
+      out->emplace_back(static_cast<std::int32_t>(index), count);
       previous = index;
       total += count;
       if (total > static_cast<std::int64_t>(kMaxCount)) r.Fail("bucket counts overflow");
@@ -679,7 +679,9 @@ std::optional<DistributionSketch> DistributionSketch::Deserialize(std::string_vi
     }
   }
   sketch.zero_count_ = r.Count("zero count");
-  std::map<std::int32_t, std::int64_t> positive, negative;
+  // Ascending (index, count) pairs: a map took a heap node per bucket, for
+  // each stream's reference a fleet audit reads.
+  std::vector<std::pair<std::int32_t, std::int64_t>> positive, negative;
   const std::int64_t in_buckets = sketch.zero_count_ + ReadBuckets(r, version, "positive", &positive) +
                                   ReadBuckets(r, version, "negative", &negative);
   if (r.ok() && in_buckets != c.finite) r.Fail("the histogram does not hold the finite count");
