@@ -144,31 +144,6 @@ BENCHMARK(BM_StatsQuantiles)
     ->ArgsProduct({{1440, 86400}, {0, 1, 2}})
     ->Unit(benchmark::kMicrosecond);
 
-// The interval jitter's p99 of a day at one sample a minute: the single
-// quantile's scan of the 16 largest values (path 0) against selection of
-// the same rank (path 1), on noisy deviations and on a regular stream's.
-void BM_JitterQuantile(benchmark::State& state) {
-  constexpr size_t kDay = 1440;
-  std::mt19937_64 rng(9);
-  std::normal_distribution<double> noise(0, 2e5);
-  std::vector<double> deviations(kDay);
-  for (double& v : deviations) v = state.range(1) == 1 ? 0.0 : std::abs(noise(rng));
-  const double probability = 0.99;
-  double out = 0;
-  std::vector<double> work(kDay);
-  for (auto _ : state) {
-    std::copy(deviations.begin(), deviations.end(), work.begin());
-    if (state.range(0) == 0) {
-      out = QuantileInPlace(work, probability);
-    } else {
-      QuantilesInPlace(work, std::span<const double>(&probability, 1), std::span<double>(&out, 1));
-    }
-    benchmark::DoNotOptimize(out);
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kDay));
-}
-BENCHMARK(BM_JitterQuantile)->ArgNames({"selection", "regular"})->ArgsProduct({{0, 1}, {0, 1}});
-
 // The fleet: 10,000 streams × 10,000 samples over `threads` threads, each
 // taking the next stream from a shared counter.
 void BM_StreamMetricsFleet(benchmark::State& state) {

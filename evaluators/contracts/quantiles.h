@@ -14,9 +14,7 @@ namespace stagegate::contracts {
 // must be non-empty and hold no NaN.
 void QuantilesInPlace(std::span<double> data, std::span<const double> probabilities, std::span<double> out);
 
-// Returns the single quantile `probability` of `data`; may reorder `data`.
-// A quantile among the 32 largest values of a larger buffer (a p99 of a
-// day's minutes) is found in one scan that keeps them, not by selection.
+// Returns the single quantile `probability` of `data`; reorders `data`.
 double QuantileInPlace(std::span<double> data, double probability);
 
 }  // namespace stagegate::contracts
