@@ -1,26 +1,26 @@
 #pragma once
-// A folder of one test's own: under the system's temporary folder, named by
-// the process and the running test (so that parallel test processes and
-// repeated tests never share one), empty when made and removed afterwards.
+// A folder of one test's own: a new folder under the system's temporary
+// folder (mkdtemp, so parallel test processes, repeated tests and several
+// folders in one test never share one), removed with everything in it when
+// the test is done.
 
-#include <unistd.h>
+#include <stdlib.h>
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <string_view>
-
-#include <gtest/gtest.h>
 
 namespace stagegate::test_support {
 
 class ScratchDir {
  public:
-  explicit ScratchDir(std::string_view prefix) {
-    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            (std::string(prefix) + "_" + std::to_string(::getpid()) + "_" + (test != nullptr ? test->name() : "none"));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
+  explicit ScratchDir(std::string_view prefix = "stagegate-test") {
+    std::string pattern = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw std::runtime_error("cannot make a scratch folder like " + pattern);
+    }
+    path_ = pattern;
   }
   ~ScratchDir() {
     std::error_code ignored;
@@ -30,6 +30,8 @@ class ScratchDir {
   ScratchDir& operator=(const ScratchDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  // The path of `name` in the folder, as a string.
+  std::string File(std::string_view name) const { return (path_ / name).string(); }
 
  private:
   std::filesystem::path path_;

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/scratch_dir.h"
 #include "tests/unit/bundle/git_fixture.h"
 
 namespace stagegate::bundle {
@@ -15,7 +16,7 @@ namespace {
 
 using ::stagegate::testing::GitRepo;
 using ::stagegate::testing::ReadFileBytes;
-using ::stagegate::testing::TempDir;
+using ::stagegate::test_support::ScratchDir;
 using ::stagegate::testing::WriteFile;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -37,8 +38,8 @@ std::string Content(const Bundle& bundle, const std::string& path) {
 // Directories
 
 TEST(ReadDirectoryTest, ReadsPolicyFilesAtAnyDepthSortedAndSkipsHiddenAndOthers) {
-  TempDir dir;
-  const std::string root = dir.path() + "/policies";
+  ScratchDir dir;
+  const std::string root = dir.File("policies");
   WriteFile(root + "/zeta.yaml", "z");
   WriteFile(root + "/alpha.yml", "a");
   WriteFile(root + "/catalog.json", "{}");
@@ -70,47 +71,47 @@ TEST(ReadDirectoryTest, ReadsPolicyFilesAtAnyDepthSortedAndSkipsHiddenAndOthers)
 }
 
 TEST(ReadDirectoryTest, LocationIsAbsoluteAndNormalised) {
-  TempDir dir;
-  WriteFile(dir.path() + "/p/a.yaml", "a");
+  ScratchDir dir;
+  WriteFile(dir.File("p/a.yaml"), "a");
   const std::filesystem::path saved = std::filesystem::current_path();
   std::filesystem::current_path(dir.path());
   const ReadResult result = ReadDirectory("./p/");
   std::filesystem::current_path(saved);
   ASSERT_TRUE(result.ok()) << result.error;
   EXPECT_EQ(result.bundle.source.location,
-            std::filesystem::path(dir.path() + "/p").lexically_normal().generic_string());
+            std::filesystem::path(dir.File("p")).lexically_normal().generic_string());
   EXPECT_THAT(Paths(result.bundle), ElementsAre("a.yaml"));
 }
 
 TEST(ReadDirectoryTest, KeepsBytesExactly) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string bytes = std::string("a: \"caf\xc3\xa9\"\r\nb: 1\0tail", 20);
-  WriteFile(dir.path() + "/x.yaml", bytes);
+  WriteFile(dir.File("x.yaml"), bytes);
   const ReadResult result = ReadDirectory(dir.path());
   ASSERT_TRUE(result.ok()) << result.error;
   EXPECT_EQ(Content(result.bundle, "x.yaml"), bytes);
 }
 
 TEST(ReadDirectoryTest, EmptyFolderIsAnEmptyBundle) {
-  TempDir dir;
+  ScratchDir dir;
   const ReadResult result = ReadDirectory(dir.path());
   ASSERT_TRUE(result.ok()) << result.error;
   EXPECT_THAT(result.bundle.files, IsEmpty());
 }
 
 TEST(ReadDirectoryTest, MissingFolderIsAnError) {
-  TempDir dir;
-  const ReadResult result = ReadDirectory(dir.path() + "/nope");
+  ScratchDir dir;
+  const ReadResult result = ReadDirectory(dir.File("nope"));
   EXPECT_FALSE(result.ok());
-  EXPECT_EQ(result.error, dir.path() + "/nope: no such directory; check --policies");
+  EXPECT_EQ(result.error, dir.File("nope") + ": no such directory; check --policies");
 }
 
 TEST(ReadDirectoryTest, FileInsteadOfFolderIsAnError) {
-  TempDir dir;
-  WriteFile(dir.path() + "/rules.yaml", "x");
-  const ReadResult result = ReadDirectory(dir.path() + "/rules.yaml");
-  EXPECT_EQ(result.error, dir.path() +
-                              "/rules.yaml: not a directory; --policies takes a folder of policy files (*.yaml, "
+  ScratchDir dir;
+  WriteFile(dir.File("rules.yaml"), "x");
+  const ReadResult result = ReadDirectory(dir.File("rules.yaml"));
+  EXPECT_EQ(result.error, dir.File("rules.yaml") +
+                              ": not a directory; --policies takes a folder of policy files (*.yaml, "
                               "*.yml, *.json) or, with --rev, a git repository");
 }
 
@@ -143,8 +144,8 @@ class GitBundleTest : public ::testing::Test {
     repo_.Switch("main");
   }
 
-  TempDir dir_;
-  GitRepo repo_{dir_.path() + "/repo"};
+  ScratchDir dir_;
+  GitRepo repo_{dir_.File("repo")};
   std::string c1_, c2_, c3_, c4_, tag_object_;
 };
 
@@ -327,36 +328,36 @@ TEST_F(GitBundleTest, FolderEscapingTheRepository) {
 }
 
 TEST(ReadGitRevisionTest, NotARepository) {
-  TempDir dir;
+  ScratchDir dir;
   EXPECT_EQ(ReadGitRevision(dir.path(), "HEAD").error,
-            dir.path() +
+            dir.path().string() +
                 ": not a git repository; --rev reads a revision of a git repository (drop --rev to read the folder as "
                 "it is)");
 }
 
 TEST(ReadGitRevisionTest, MissingRepository) {
-  TempDir dir;
-  EXPECT_EQ(ReadGitRevision(dir.path() + "/nope", "HEAD").error,
-            dir.path() + "/nope: no such directory; check --policies");
+  ScratchDir dir;
+  EXPECT_EQ(ReadGitRevision(dir.File("nope"), "HEAD").error,
+            dir.File("nope") + ": no such directory; check --policies");
 }
 
 TEST(ReadGitRevisionTest, RepositoryIsAFile) {
-  TempDir dir;
-  WriteFile(dir.path() + "/file", "x");
-  EXPECT_EQ(ReadGitRevision(dir.path() + "/file", "HEAD").error,
-            dir.path() + "/file: not a directory; --policies with --rev takes a git repository");
+  ScratchDir dir;
+  WriteFile(dir.File("file"), "x");
+  EXPECT_EQ(ReadGitRevision(dir.File("file"), "HEAD").error,
+            dir.File("file") + ": not a directory; --policies with --rev takes a git repository");
 }
 
 TEST(ReadGitRevisionTest, RepositoryWithoutCommits) {
-  TempDir dir;
-  GitRepo repo(dir.path() + "/empty");
+  ScratchDir dir;
+  GitRepo repo(dir.File("empty"));
   EXPECT_EQ(ReadGitRevision(repo.path(), "HEAD").error,
             "unknown revision 'HEAD': " + repo.path() + " has no commits yet; commit the policies first");
 }
 
 TEST(ReadGitRevisionTest, CorruptObjectDatabaseNamesTheRepositoryAndRevision) {
-  TempDir dir;
-  GitRepo repo(dir.path() + "/repo");
+  ScratchDir dir;
+  GitRepo repo(dir.File("repo"));
   repo.Write("p/a.yaml", "a\n");
   const std::string commit = repo.Commit("one");
   // Remove the blob's loose object: the tree still names it.
@@ -474,8 +475,8 @@ TEST_F(GitBundleTest, FolderInsideDotGitIsNotAWorkTree) {
 }
 
 TEST(ReadDirectoryGitTest, RepositoryWithoutCommits) {
-  TempDir dir;
-  GitRepo repo(dir.path() + "/repo");
+  ScratchDir dir;
+  GitRepo repo(dir.File("repo"));
   WriteFile(repo.path() + "/a.yaml", "a\n");
   const ReadResult result = ReadDirectory(repo.path());
   ASSERT_TRUE(result.ok()) << result.error;

@@ -3,7 +3,6 @@
 // files, commits with a fixed author and time, tags and branches.
 
 #include <git2.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -26,26 +25,6 @@ inline std::string Hex(const git_oid& oid) {
   git_oid_tostr(buffer, sizeof buffer, &oid);
   return buffer;
 }
-
-// A fresh temporary folder, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "stagegate-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 inline void WriteFile(const std::string& path, const std::string& content) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -1,7 +1,5 @@
 #include "evaluators/drift/baseline_store.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -19,26 +17,12 @@
 #include "evaluators/contracts/telemetry_ingest.h"
 #include "evaluators/contracts/telemetry_store.h"
 #include "evaluators/drift/baseline_builder.h"
+#include "tests/support/scratch_dir.h"
 
 namespace stagegate::drift {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "stagegate-baseline-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::ScratchDir;
 
 DistributionSketch Sketch(int n, std::uint64_t seed, double mean) {
   std::mt19937_64 random(seed);
@@ -100,7 +84,7 @@ void Exec(const std::string& store, const std::string& sql) {
 }
 
 TEST(BaselineStoreTest, WritesReadsAndFindsEntries) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string store = dir.File("fleet.db");
   const BaselineInfo written = WriteBaseline(store, "june");
   EXPECT_EQ(written.entries, 4);
@@ -141,7 +125,7 @@ TEST(BaselineStoreTest, WritesReadsAndFindsEntries) {
 }
 
 TEST(BaselineStoreTest, DigestDependsOnContentNotOnNameOrOrder) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string store = dir.File("fleet.db");
   const BaselineInfo a = WriteBaseline(store, "a");
   const BaselineInfo b = WriteBaseline(store, "b");
@@ -163,7 +147,7 @@ TEST(BaselineStoreTest, DigestDependsOnContentNotOnNameOrOrder) {
 }
 
 TEST(BaselineStoreTest, DuplicateNameIsAnErrorUnlessReplace) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string store = dir.File("fleet.db");
   WriteBaseline(store, "june");
   std::string error;
@@ -182,7 +166,7 @@ TEST(BaselineStoreTest, DuplicateNameIsAnErrorUnlessReplace) {
 }
 
 TEST(BaselineStoreTest, FailedCreateLeavesNothing) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string store = dir.File("fleet.db");
   WriteBaseline(store, "kept");
   std::string error;
@@ -208,7 +192,7 @@ TEST(BaselineStoreTest, FailedCreateLeavesNothing) {
 }
 
 TEST(BaselineStoreTest, UnknownNameListsTheBaselines) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string store = dir.File("fleet.db");
   std::string error;
   EXPECT_FALSE(BaselineReader::Open(store, "june", &error));
@@ -223,7 +207,7 @@ TEST(BaselineStoreTest, UnknownNameListsTheBaselines) {
 }
 
 TEST(BaselineStoreTest, RefusesAFileThatIsNotATelemetryStore) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string other = dir.File("other.db");
   Exec(other, "CREATE TABLE t (x)");
   std::string error;
@@ -237,7 +221,7 @@ TEST(BaselineStoreTest, RefusesAFileThatIsNotATelemetryStore) {
 }
 
 TEST(BaselineStoreTest, DigestsAndSizesAreReadWithTheBlobsOrOnRequest) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string store = dir.File("fleet.db");
   WriteBaseline(store, "june");
   std::string error;
@@ -265,7 +249,7 @@ TEST(BaselineStoreTest, DigestsAndSizesAreReadWithTheBlobsOrOnRequest) {
 }
 
 TEST(BaselineStoreTest, CorruptEntriesAreErrors) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string store = dir.File("fleet.db");
   WriteBaseline(store, "june");
   // Altered bytes: the digest no longer matches.
@@ -310,7 +294,7 @@ TEST(BaselineStoreTest, CorruptEntriesAreErrors) {
 }
 
 TEST(BaselineStoreTest, ReaderIsThreadSafe) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string store = dir.File("fleet.db");
   WriteBaseline(store, "june");
   std::string error;
@@ -365,7 +349,7 @@ class FleetBaselineTest : public ::testing::Test {
     options.threads = 2;
     return options;
   }
-  TempDir dir_;
+  ScratchDir dir_;
   std::string store_;
 };
 
@@ -447,7 +431,7 @@ TEST_F(FleetBaselineTest, AnEmptyWindowIsAnErrorAndStoresNothing) {
 }
 
 TEST(CsvBaselineTest, BuildsColumnEntries) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string csv = dir.File("train.csv");
   {
     std::ofstream out(csv);

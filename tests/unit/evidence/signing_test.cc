@@ -1,6 +1,5 @@
 #include "engine/evidence/signing.h"
 
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 
 #include "engine/common/digest.h"
 #include "engine/common/encoding.h"
+#include "tests/support/scratch_dir.h"
 
 namespace stagegate::evidence {
 namespace {
@@ -24,6 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::HasSubstr;
 using testing::StartsWith;
+using test_support::ScratchDir;
 
 constexpr char kKeysInitHint[] = "create one with 'stagegate keys init --out DIR'";
 
@@ -97,24 +98,6 @@ std::string EncryptedPem(const SigningKey& key) {
   EVP_PKEY_free(pkey);
   return pem;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::path(testing::TempDir()) / "stagegate-keys-XXXXXX").string();
-    char* made = mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void WriteFile(const fs::path& path, std::string_view content) {
   std::ofstream out(path, std::ios::binary);
@@ -280,7 +263,7 @@ TEST(EvidenceSigningTest, KeysOfOtherAlgorithmsAreRefused) {
     EXPECT_FALSE(PublicKey::FromPem(OtherAlgorithmPem(algorithm, PemKind::kPublic), &error).has_value());
     EXPECT_EQ(error, std::string("public key: not an Ed25519 key; ") + kKeysInitHint);
 
-    TempDir dir;
+    ScratchDir dir;
     fs::path path = dir.path() / "signing.key";
     WriteFile(path, OtherAlgorithmPem(algorithm, PemKind::kPkcs8));
     EXPECT_FALSE(SigningKey::LoadFile(path.string(), &error).has_value());
@@ -293,7 +276,7 @@ TEST(EvidenceSigningTest, KeysOfOtherAlgorithmsAreRefused) {
 }
 
 TEST(EvidenceSigningTest, LoadFileErrorsNameTheFileAndWhatToDo) {
-  TempDir dir;
+  ScratchDir dir;
   std::string error;
 
   std::string missing = (dir.path() / "absent.key").string();
@@ -355,7 +338,7 @@ TEST(EvidenceSigningTest, LoadFileErrorsNameTheFileAndWhatToDo) {
 TEST(EvidenceSigningTest, WriteKeyPairCreatesAPrivateKeyOnlyItsOwnerCanRead) {
   for (mode_t umask_value : {mode_t{0}, mode_t{022}, mode_t{077}}) {
     SCOPED_TRACE(testing::Message() << "umask " << std::oct << umask_value);
-    TempDir dir;
+    ScratchDir dir;
     fs::path keys = dir.path() / "nested" / "keys";
     SigningKey key = MustGenerate();
     mode_t previous = ::umask(umask_value);
@@ -377,7 +360,7 @@ TEST(EvidenceSigningTest, WriteKeyPairCreatesAPrivateKeyOnlyItsOwnerCanRead) {
 }
 
 TEST(EvidenceSigningTest, WriteKeyPairRefusesToOverwrite) {
-  TempDir dir;
+  ScratchDir dir;
   std::string error;
   SigningKey first = MustGenerate();
   ASSERT_TRUE(WriteKeyPair(first, dir.path().string(), &error)) << error;
@@ -392,7 +375,7 @@ TEST(EvidenceSigningTest, WriteKeyPairRefusesToOverwrite) {
   EXPECT_EQ(ReadFile(dir.path() / "signing.pub"), pub_before);
 
   // Only the public half present: still refused, and no private key left.
-  TempDir other;
+  ScratchDir other;
   WriteFile(other.path() / "signing.pub", "existing");
   EXPECT_FALSE(WriteKeyPair(second, other.path().string(), &error));
   EXPECT_THAT(error, StartsWith((other.path() / "signing.pub").string() + ": already exists;"));
@@ -400,7 +383,7 @@ TEST(EvidenceSigningTest, WriteKeyPairRefusesToOverwrite) {
   EXPECT_EQ(ReadFile(other.path() / "signing.pub"), "existing");
 
   // A dangling link where the key would go counts as existing.
-  TempDir linked;
+  ScratchDir linked;
   fs::create_symlink(linked.path() / "elsewhere", linked.path() / "signing.key");
   EXPECT_FALSE(WriteKeyPair(second, linked.path().string(), &error));
   EXPECT_THAT(error, HasSubstr("already exists"));
@@ -408,7 +391,7 @@ TEST(EvidenceSigningTest, WriteKeyPairRefusesToOverwrite) {
 }
 
 TEST(EvidenceSigningTest, WriteKeyPairReportsADirectoryItCannotCreate) {
-  TempDir dir;
+  ScratchDir dir;
   fs::path file = dir.path() / "plain-file";
   WriteFile(file, "x");
   std::string error;

@@ -26,7 +26,7 @@
 namespace stagegate::evidence {
 namespace {
 
-using testing::TempDir;
+using testing::ScratchDir;
 
 // Appends runs tagged "<tag>-<n>" until `count` are written (or forever for
 // count < 0), then exits 0; any failure exits 1. Runs in a forked child.
@@ -52,7 +52,7 @@ VerifyReport VerifyAt(const std::string& path, const PublicKey& key) {
 }
 
 TEST(Durability, KilledWriterLeavesAVerifiableLog) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = (dir.path() / "evidence.db").string();
   const SigningKey key = testing::NewKey();
   const PublicKey public_key = key.Public();
@@ -98,7 +98,7 @@ TEST(Durability, KilledWriterLeavesAVerifiableLog) {
 }
 
 TEST(Durability, ConcurrentWritersSerialise) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = (dir.path() / "evidence.db").string();
   const SigningKey key = testing::NewKey();
   { testing::OpenStore(path); }  // create it once, so the writers race only on appends
@@ -130,7 +130,7 @@ TEST(Durability, ConcurrentWritersSerialise) {
 }
 
 TEST(Durability, FullDiskFailsCleanlyAndKeepsWhatWasStored) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = (dir.path() / "evidence.db").string();
   const SigningKey key = testing::NewKey();
   std::string error;
@@ -176,7 +176,7 @@ TEST(Durability, FullDiskFailsCleanlyAndKeepsWhatWasStored) {
 }
 
 TEST(Durability, ReadOnlyStoreFailsCleanly) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = (dir.path() / "evidence.db").string();
   const SigningKey key = testing::NewKey();
   std::string error;
@@ -210,7 +210,7 @@ TEST(Durability, ReadOnlyStoreFailsCleanly) {
 }
 
 TEST(Store, RefusesAnotherSigningKey) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = (dir.path() / "evidence.db").string();
   std::unique_ptr<EvidenceStore> store = testing::OpenStore(path);
   std::string error;
@@ -221,7 +221,7 @@ TEST(Store, RefusesAnotherSigningKey) {
 }
 
 TEST(Store, RefusesAFileThatIsNotAStore) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = (dir.path() / "notes.txt").string();
   FILE* file = fopen(path.c_str(), "w");
   fputs("these are not the runs you are looking for\n", file);
@@ -233,7 +233,7 @@ TEST(Store, RefusesAFileThatIsNotAStore) {
 }
 
 TEST(Store, FindsRunsByPrefixAndFilters) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = (dir.path() / "evidence.db").string();
   std::unique_ptr<EvidenceStore> store = testing::OpenStore(path);
   const SigningKey key = testing::NewKey();

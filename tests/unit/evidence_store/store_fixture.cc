@@ -1,6 +1,6 @@
 #include "tests/unit/evidence_store/store_fixture.h"
 
-#include <cstdlib>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -8,17 +8,6 @@
 #include "engine/common/uuid.h"
 
 namespace stagegate::evidence::testing {
-
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "stagegate-evidence-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
 
 SigningKey NewKey() {
   std::string error;

@@ -10,19 +10,11 @@
 #include "engine/evidence/run_record.h"
 #include "engine/evidence/signing.h"
 #include "engine/evidence/store.h"
+#include "tests/support/scratch_dir.h"
 
 namespace stagegate::evidence::testing {
 
-// A fresh folder under the system temp dir, removed by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::ScratchDir;
 
 SigningKey NewKey();
 

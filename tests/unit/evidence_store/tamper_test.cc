@@ -15,7 +15,7 @@
 namespace stagegate::evidence {
 namespace {
 
-using testing::TempDir;
+using testing::ScratchDir;
 
 constexpr uint64_t kRuns = 1000;
 constexpr uint64_t kTarget = 500;  // the run most cases damage
@@ -23,7 +23,7 @@ constexpr uint64_t kTarget = 500;  // the run most cases damage
 class TamperTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pristine_dir_ = new TempDir();
+    pristine_dir_ = new ScratchDir();
     key_ = new SigningKey(testing::NewKey());
     pristine_ = (pristine_dir_->path() / "pristine.db").string();
     std::unique_ptr<EvidenceStore> store = testing::OpenStore(pristine_);
@@ -74,14 +74,14 @@ class TamperTest : public ::testing::Test {
     EXPECT_EQ(report.problems.front().sequence, sequence) << report.problems.front().detail;
   }
 
-  static TempDir* pristine_dir_;
+  static ScratchDir* pristine_dir_;
   static SigningKey* key_;
   static std::string pristine_;
-  TempDir dir_;
+  ScratchDir dir_;
   std::string path_;
 };
 
-TempDir* TamperTest::pristine_dir_ = nullptr;
+ScratchDir* TamperTest::pristine_dir_ = nullptr;
 SigningKey* TamperTest::key_ = nullptr;
 std::string TamperTest::pristine_;
 
